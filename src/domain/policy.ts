@@ -1,0 +1,80 @@
+/**
+ * The timing policy of an invitation (Regulation, section II, items 6–7), as data. A
+ * workflow captures the policy in force when it starts and keeps it for its whole life.
+ *
+ * Policy time runs `timeScale` times faster than real time from the receipt's arrival
+ * (T0): with FEEDBACK_TIME_SCALE=86400 a policy day lasts one real second. Calendar rules
+ * (one calendar month, end of a Moscow day) are computed in policy time and then mapped
+ * back to real instants, so a scaled demo keeps the exact shape of the real schedule.
+ */
+import { DAY_MS, addMoscowMonths, endOfMoscowDay } from './dates';
+
+export interface TimingPolicy {
+  /** Link activation after T0; the Regulation allows at most 3 days. */
+  activationDelayDays: number;
+  /** The e-mail must go out within this many days of T0 (of the round start for reminders). */
+  notifyWithinDays: number;
+  /** A one-time service's link stays active this many calendar months after T0. */
+  linkOpenMonths: number;
+  /** Long services: a new round (and reminder) at least this often. */
+  reminderIntervalMonths: number;
+  /** Policy seconds per real second. */
+  timeScale: number;
+}
+
+export const REGULATION_POLICY: TimingPolicy = {
+  activationDelayDays: 1,
+  notifyWithinDays: 4,
+  linkOpenMonths: 1,
+  reminderIntervalMonths: 6,
+  timeScale: 1,
+};
+
+export function validatePolicy(p: TimingPolicy): string[] {
+  const problems: string[] = [];
+  if (!(p.activationDelayDays >= 0 && p.activationDelayDays <= 3)) problems.push('activationDelayDays must be within 0..3');
+  if (!(p.notifyWithinDays > p.activationDelayDays && p.notifyWithinDays <= 4)) {
+    problems.push('notifyWithinDays must be after activation and at most 4');
+  }
+  if (!(p.linkOpenMonths >= 1)) problems.push('linkOpenMonths must be at least 1');
+  if (!(p.reminderIntervalMonths >= 1 && p.reminderIntervalMonths <= 6)) problems.push('reminderIntervalMonths must be within 1..6');
+  if (!(p.timeScale > 0)) problems.push('timeScale must be positive');
+  return problems;
+}
+
+/** The moments of one invitation's schedule, as real epoch milliseconds. */
+export class InvitationSchedule {
+  constructor(
+    readonly t0: number,
+    readonly policy: TimingPolicy,
+  ) {}
+
+  /** Maps a policy instant to the real instant it happens at. */
+  real(policyInstant: number): number {
+    return this.t0 + (policyInstant - this.t0) / this.policy.timeScale;
+  }
+
+  activationAt(): number {
+    return this.real(this.t0 + this.policy.activationDelayDays * DAY_MS);
+  }
+
+  /** Round 1 starts at T0; round k of a long service k-1 reminder intervals later. */
+  roundStartsAt(round: number): number {
+    return this.real(addMoscowMonths(this.t0, (round - 1) * this.policy.reminderIntervalMonths));
+  }
+
+  notifyDeadline(round: number): number {
+    const start = addMoscowMonths(this.t0, (round - 1) * this.policy.reminderIntervalMonths);
+    return this.real(start + this.policy.notifyWithinDays * DAY_MS);
+  }
+
+  /** A one-time service's link (or a long one that ended before its first e-mail). */
+  oneTimeClosesAt(): number {
+    return this.real(addMoscowMonths(this.t0, this.policy.linkOpenMonths));
+  }
+
+  /** A long service's link closes at the end of its last day, Moscow time. */
+  serviceEndClosesAt(endDate: string): number {
+    return this.real(endOfMoscowDay(endDate));
+  }
+}

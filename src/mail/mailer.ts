@@ -1,0 +1,30 @@
+/** The e-mail seam: Resend in production, the outbox table in development. */
+export interface EmailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** Stable per notification, so a retried or replayed send never delivers twice. */
+  idempotencyKey: string;
+  /** Our notification id: stored with outbox rows and logged instead of the address. */
+  notificationId: string;
+}
+
+export interface SendResult {
+  providerId: string;
+}
+
+export interface Mailer {
+  readonly kind: 'resend' | 'outbox';
+  send(message: EmailMessage): Promise<SendResult>;
+}
+
+/** A failure that retrying cannot fix (the provider rejected the message itself). */
+export class PermanentMailError extends Error {
+  override name = 'PermanentMailError';
+}
+
+/** A failure worth retrying (network, rate limit, provider outage). */
+export class TransientMailError extends Error {
+  override name = 'TransientMailError';
+}

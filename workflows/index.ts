@@ -1,0 +1,3 @@
+/** The worker's workflowsPath: every workflow of the product. */
+export { invitationWorkflow } from './invitation';
+export * from './invitation-signals';

@@ -1,0 +1,194 @@
+/**
+ * The life of one invitation (Regulation II.4–7): wait for activation, check eligibility,
+ * activate the personalised link, e-mail it within the deadline, remind long-service
+ * recipients every half-year (a new round each time, continue-as-new per round), and
+ * close the link after one calendar month or when the service ends.
+ *
+ * Deterministic orchestration only: every side effect is an activity, every input an id.
+ */
+import {
+  ActivityFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { InvitationSchedule } from '../src/domain/policy';
+import {
+  SA_STATUS,
+  type InvitationInput,
+  type InvitationOutcome,
+  type InvitationStage,
+  type InvitationState,
+} from '../src/temporal/shared';
+import { cancelSignal, completedSignal, serviceEndedSignal, stateQuery, unsubscribedSignal } from './invitation-signals';
+
+const db = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+
+type CloseReason = NonNullable<InvitationOutcome['reason']>;
+
+export async function invitationWorkflow(input: InvitationInput): Promise<InvitationOutcome> {
+  const schedule = new InvitationSchedule(Date.parse(input.receivedAt), input.policy);
+  const round = input.round ?? 1;
+  const s = {
+    stage: 'awaiting_activation' as InvitationStage,
+    nextDeadline: null as number | null,
+    nextAction: null as InvitationState['nextAction'],
+    serviceEnd: input.serviceEnd,
+    /** A one-time service, or a long one that ended before its first e-mail. */
+    oneTime: input.serviceKind === 'one_time',
+    cancelled: false,
+    completedRound: 0,
+    unsubscribed: input.unsubscribed ?? false,
+    changes: 0,
+  };
+
+  setHandler(cancelSignal, () => {
+    s.cancelled = true;
+    s.changes++;
+  });
+  setHandler(serviceEndedSignal, ({ end }) => {
+    s.serviceEnd = end;
+    s.changes++;
+  });
+  setHandler(completedSignal, ({ round: done }) => {
+    s.completedRound = Math.max(s.completedRound, done);
+    s.changes++;
+  });
+  setHandler(unsubscribedSignal, ({ all }) => {
+    s.unsubscribed = s.unsubscribed || all;
+    s.changes++;
+  });
+  setHandler(stateQuery, () => ({
+    stage: s.stage,
+    round,
+    nextDeadline: iso(s.nextDeadline),
+    nextAction: s.nextAction,
+    closesAt: iso(closesAt()),
+    serviceEnd: s.serviceEnd,
+    unsubscribed: s.unsubscribed,
+  }));
+
+  function closesAt(): number | null {
+    if (s.oneTime) return schedule.oneTimeClosesAt();
+    return s.serviceEnd ? schedule.serviceEndClosesAt(s.serviceEnd) : null;
+  }
+
+  function enter(stage: InvitationStage, deadline: number | null, action: InvitationState['nextAction']): void {
+    if (stage !== s.stage) upsertSearchAttributes([{ key: SA_STATUS, value: stage }]);
+    s.stage = stage;
+    s.nextDeadline = deadline;
+    s.nextAction = action;
+  }
+
+  async function close(reason: CloseReason): Promise<InvitationOutcome> {
+    await db.closeInvitation({ receiptId: input.receiptId, reason });
+    enter(reason === 'withdrawn' ? 'withdrawn' : 'closed', null, null);
+    return reason === 'withdrawn' ? { status: 'withdrawn', reason, rounds: round } : { status: 'closed', reason, rounds: round };
+  }
+
+  /** A long service whose end is already behind it before the first e-mail follows one-time rules. */
+  function endedBeforeFirstEmail(): boolean {
+    return !s.oneTime && s.serviceEnd !== null && schedule.serviceEndClosesAt(s.serviceEnd) <= Date.now();
+  }
+
+  if (round === 1) {
+    enter('awaiting_activation', schedule.activationAt(), 'activate');
+    await waitUntil(() => s.cancelled, schedule.activationAt());
+    if (s.cancelled) return close('withdrawn');
+    if (endedBeforeFirstEmail()) s.oneTime = true;
+    const activation = await db.activateInvitation({ receiptId: input.receiptId, closesAt: iso(closesAt()) });
+    if (activation.status === 'withdrawn') return close('withdrawn');
+    if (activation.status === 'no_account') {
+      enter('no_account', null, null);
+      return { status: 'no_account', rounds: 0 };
+    }
+  }
+
+  if (!s.unsubscribed && !s.cancelled) {
+    enter('notifying', schedule.notifyDeadline(round), 'notify');
+    await notifyRound(input.receiptId, round, schedule.notifyDeadline(round));
+  }
+
+  for (;;) {
+    if (s.cancelled) return close('withdrawn');
+    if (s.oneTime && s.completedRound >= round) return close('completed');
+    const closeAt = closesAt();
+    const nextRoundAt = s.oneTime || s.unsubscribed ? null : schedule.roundStartsAt(round + 1);
+    const wakeAt = earliest(closeAt, nextRoundAt);
+    if (closeAt !== null && Date.now() >= closeAt) return close(s.oneTime ? 'expired' : 'service_ended');
+    if (nextRoundAt !== null && Date.now() >= nextRoundAt) {
+      return continueAsNew<typeof invitationWorkflow>({
+        ...input,
+        round: round + 1,
+        serviceEnd: s.serviceEnd,
+        unsubscribed: s.unsubscribed,
+      });
+    }
+    enter('active', wakeAt, wakeAt === closeAt ? 'close' : 'next_round');
+    const seen = s.changes;
+    const previousEnd = s.serviceEnd;
+    await waitUntil(() => s.changes !== seen, wakeAt);
+    if (s.serviceEnd !== previousEnd) await db.setClosesAt({ receiptId: input.receiptId, closesAt: iso(closesAt()) });
+  }
+}
+
+/** Sends every addressee's e-mail for a round, retrying each until the round's deadline. */
+async function notifyRound(receiptId: string, round: number, deadline: number): Promise<void> {
+  const { notificationIds } = await db.openRound({ receiptId, round });
+  await Promise.all(
+    notificationIds.map(async (notificationId) => {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        await db.recordNotificationFailed({ notificationId, error: 'deadline passed before the first attempt' });
+        return;
+      }
+      const mail = proxyActivities<Activities>({
+        scheduleToCloseTimeout: remaining,
+        startToCloseTimeout: Math.min(remaining, 60_000),
+        retry: {
+          initialInterval: clamp(remaining / 500, 1_000, 60_000),
+          maximumInterval: clamp(remaining / 20, 1_000, 3_600_000),
+          backoffCoefficient: 2,
+        },
+      });
+      try {
+        await mail.sendNotification({ notificationId });
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        await db.recordNotificationFailed({ notificationId, error: describeFailure(err) });
+      }
+    }),
+  );
+}
+
+/** Waits until `fn` holds or the instant `at` passes (forever when `at` is null). */
+async function waitUntil(fn: () => boolean, at: number | null): Promise<void> {
+  if (at === null) return condition(fn);
+  const remaining = at - Date.now();
+  if (remaining > 0 && !fn()) await condition(fn, remaining);
+}
+
+function describeFailure(err: ActivityFailure): string {
+  const cause = err.cause;
+  return cause ? `${cause.name}: ${cause.message}`.slice(0, 500) : err.message;
+}
+
+function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.max(min, Math.min(max, Math.round(value)));
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
