@@ -1,0 +1,44 @@
+/**
+ * API-key authentication (`Authorization: Bearer <key>`) and role checks. Routes declare
+ * `onRequest: app.authorize('admin', ...)`; the principal is then on `request.principal`.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Principal, RoleName } from '../../domain/scope';
+import { principalForKey } from '../../keys';
+import { sendProblem } from '../problem';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyInstance {
+    authorize(...roles: RoleName[]): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+}
+
+export default fp(
+  async (app) => {
+    app.decorateRequest('principal', null);
+    app.decorate('authorize', (...roles: RoleName[]) => async (request: FastifyRequest, reply: FastifyReply) => {
+      const header = request.headers.authorization ?? '';
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      const principal = match ? await principalForKey(app.deps.db, match[1]) : null;
+      if (!principal) {
+        reply.header('www-authenticate', 'Bearer');
+        return sendProblem(reply, 401, match ? 'The API key is unknown or revoked' : 'An API key is required: Authorization: Bearer <key>');
+      }
+      if (roles.length > 0 && !roles.includes(principal.role)) {
+        return sendProblem(reply, 403, `This route is for ${roles.join(' or ')} keys`);
+      }
+      request.principal = principal;
+    });
+  },
+  { name: 'auth', dependencies: ['deps'] },
+);
+
+/** The authenticated principal of a route guarded by `authorize`. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error('route is missing its authorize hook');
+  return request.principal;
+}

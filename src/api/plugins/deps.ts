@@ -1,0 +1,32 @@
+/** Makes the process-wide dependencies (one Prisma client, one Temporal client) available to routes. */
+import fp from 'fastify-plugin';
+import type { Config } from '../../config';
+import type { Db } from '../../db/client';
+import type { Mailer } from '../../mail/mailer';
+import type { Secrets } from '../../security';
+import type { InvitationGateway } from '../../temporal/invitations';
+import type { ReceiptService } from '../../services/receipts';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  secrets: Secrets;
+  invitations: InvitationGateway;
+  receipts: ReceiptService;
+  mailer: Mailer;
+  /** Reports whether Temporal answers, for /health. */
+  temporalHealthy(): Promise<boolean>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDeps;
+  }
+}
+
+export default fp<{ deps: AppDeps }>(
+  async (app, opts) => {
+    app.decorate('deps', opts.deps);
+  },
+  { name: 'deps' },
+);

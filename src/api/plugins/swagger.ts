@@ -1,0 +1,30 @@
+/** OpenAPI generated from the routes' zod schemas; UI at /docs, document at /docs/json. */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fp from 'fastify-plugin';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+
+export default fp(
+  async (app) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Citizen feedback on social-sphere organisations',
+          description: 'Service receipts, invitation workflows, questionnaires and quarterly indicators. Errors are application/problem+json (RFC 9457).',
+          version: '1.0.0',
+        },
+        components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+        tags: [
+          { name: 'receipts', description: 'Integrators post service receipts' },
+          { name: 'reference', description: 'Organisations, regions, types' },
+          { name: 'accounts', description: 'Stand-in for the portal account directory' },
+          { name: 'operations', description: 'Health and development aids' },
+        ],
+      },
+      transform: jsonSchemaTransform,
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+  },
+  { name: 'swagger' },
+);

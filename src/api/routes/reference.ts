@@ -1,0 +1,136 @@
+/** Reference data: organisations and which organisation types take part in each region. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Prisma } from '../../generated/prisma/client';
+import type { Principal } from '../../domain/scope';
+import { principalOf } from '../plugins/auth';
+import { HttpProblem, ZProblem } from '../problem';
+
+const ZOrganization = z.object({
+  code: z.string(),
+  name: z.string(),
+  type: z.string(),
+  sector: z.string(),
+  region: z.string(),
+  founderLevel: z.enum(['federal', 'regional', 'municipal']),
+});
+const ZOrganizationBody = z.strictObject({
+  name: z.string().trim().min(1).max(500),
+  type: z.string(),
+  region: z.string().regex(/^\d{2}$/, 'must be a two-digit region code'),
+  founderLevel: z.enum(['federal', 'regional', 'municipal']),
+});
+const problems = { 401: ZProblem, 403: ZProblem, 404: ZProblem, 422: ZProblem };
+
+const routes: FastifyPluginAsyncZod = async (app) => {
+  const { db } = app.deps;
+
+  app.put('/v1/organizations/:code', {
+    onRequest: app.authorize('admin'),
+    schema: {
+      tags: ['reference'],
+      summary: 'Create or update an organisation (admin)',
+      security: [{ apiKey: [] }],
+      params: z.object({ code: z.string().trim().min(1).max(64).regex(/^[\w.-]+$/, 'letters, digits, ".", "-" and "_" only') }),
+      body: ZOrganizationBody,
+      response: { 200: ZOrganization, 201: ZOrganization, ...problems },
+    },
+  }, async (request, reply) => {
+    const { code } = request.params;
+    const { name, type, region, founderLevel } = request.body;
+    const [typeRow, regionRow] = await Promise.all([
+      db.organizationType.findUnique({ where: { code: type } }),
+      db.region.findUnique({ where: { code: region } }),
+    ]);
+    const errors = [
+      ...(typeRow ? [] : [{ path: 'type', message: 'unknown organization type' }]),
+      ...(regionRow ? [] : [{ path: 'region', message: 'unknown region' }]),
+    ];
+    if (errors.length > 0) throw new HttpProblem(422, 'The organization is invalid', errors);
+    const existed = await db.organization.findUnique({ where: { code } });
+    const data = { name, typeCode: type, regionCode: region, founderLevel };
+    const org = await db.organization.upsert({ where: { code }, create: { code, ...data }, update: data, include: { type: true } });
+    return reply.code(existed ? 200 : 201).send(view(org));
+  });
+
+  app.get('/v1/organizations', {
+    onRequest: app.authorize(),
+    schema: {
+      tags: ['reference'],
+      summary: 'Organisations within the caller\'s scope',
+      security: [{ apiKey: [] }],
+      querystring: z.object({
+        region: z.string().optional(),
+        type: z.string().optional(),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+        offset: z.coerce.number().int().min(0).default(0),
+      }),
+      response: { 200: z.object({ organizations: z.array(ZOrganization) }), ...problems },
+    },
+  }, async (request) => {
+    const { region, type, limit, offset } = request.query;
+    const where: Prisma.OrganizationWhereInput = {
+      AND: [scopeFilter(principalOf(request)), region ? { regionCode: region } : {}, type ? { typeCode: type } : {}],
+    };
+    const rows = await db.organization.findMany({ where, include: { type: true }, orderBy: { code: 'asc' }, take: limit, skip: offset });
+    return { organizations: rows.map(view) };
+  });
+
+  app.get('/v1/regions', {
+    onRequest: app.authorize(),
+    schema: {
+      tags: ['reference'],
+      summary: 'Regions and the organisation types that take part in each',
+      security: [{ apiKey: [] }],
+      response: { 200: z.object({ regions: z.array(z.object({ code: z.string(), name: z.string(), types: z.array(z.string()) })) }), ...problems },
+    },
+  }, async () => {
+    const rows = await db.region.findMany({ include: { organizationTypes: true }, orderBy: { code: 'asc' } });
+    return { regions: rows.map((r) => ({ code: r.code, name: r.name, types: r.organizationTypes.map((t) => t.typeCode).sort() })) };
+  });
+
+  app.put('/v1/regions/:code/organization-types', {
+    onRequest: app.authorize('admin'),
+    schema: {
+      tags: ['reference'],
+      summary: 'Set which organisation types take part in a region (admin)',
+      security: [{ apiKey: [] }],
+      params: z.object({ code: z.string() }),
+      body: z.strictObject({ types: z.array(z.string()).max(20) }),
+      response: { 200: z.object({ region: z.string(), types: z.array(z.string()) }), ...problems },
+    },
+  }, async (request) => {
+    const { code } = request.params;
+    const types = [...new Set(request.body.types)].sort();
+    if (!(await db.region.findUnique({ where: { code } }))) throw new HttpProblem(404, 'No such region');
+    const known = new Set((await db.organizationType.findMany()).map((t) => t.code));
+    const errors = types.flatMap((t, i) => (known.has(t) ? [] : [{ path: `types.${i}`, message: `unknown organization type ${t}` }]));
+    if (errors.length > 0) throw new HttpProblem(422, 'Unknown organization types', errors);
+    await db.$transaction([
+      db.regionOrganizationType.deleteMany({ where: { regionCode: code, typeCode: { notIn: types } } }),
+      db.regionOrganizationType.createMany({ data: types.map((typeCode) => ({ regionCode: code, typeCode })), skipDuplicates: true }),
+    ]);
+    return { region: code, types };
+  });
+};
+
+function scopeFilter(p: Principal): Prisma.OrganizationWhereInput {
+  switch (p.role) {
+    case 'admin':
+    case 'federal':
+      return {};
+    case 'organization':
+      return { code: p.organizationCode ?? '' };
+    default:
+      return {
+        ...(p.regions.length > 0 ? { regionCode: { in: p.regions } } : {}),
+        ...(p.sectors.length > 0 ? { type: { sector: { in: p.sectors } } } : {}),
+      };
+  }
+}
+
+function view(o: { code: string; name: string; typeCode: string; regionCode: string; founderLevel: 'federal' | 'regional' | 'municipal'; type: { sector: string } }) {
+  return { code: o.code, name: o.name, type: o.typeCode, sector: o.type.sector, region: o.regionCode, founderLevel: o.founderLevel };
+}
+
+export default routes;

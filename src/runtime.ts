@@ -1,0 +1,79 @@
+/**
+ * Starts the long-running parts of the product in one process: the Temporal worker, the
+ * API and the receipt reconciler, with one Prisma client and one Temporal connection.
+ * Assumes the database is migrated (src/start.ts does that).
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { buildApp } from './api/app';
+import type { Config } from './config';
+import { createDb } from './db/client';
+import type { TimingPolicy } from './domain/policy';
+import type { Mailer } from './mail/mailer';
+import { OutboxMailer } from './mail/outbox-mailer';
+import { ResendMailer } from './mail/resend-mailer';
+import { startReconciler } from './reconciler';
+import { Secrets } from './security';
+import { ReceiptService } from './services/receipts';
+import { InvitationGateway } from './temporal/invitations';
+import { createWorker } from './temporal/worker';
+
+export function policyFromConfig(config: Config): TimingPolicy {
+  return { ...config.policy, timeScale: config.timeScale };
+}
+
+export function mailerFromConfig(config: Config, db: ReturnType<typeof createDb>, log: Logger): Mailer {
+  return config.email.resendApiKey ? new ResendMailer(config.email.resendApiKey, config.email.from) : new OutboxMailer(db, log);
+}
+
+export async function runServices(config: Config, log: Logger): Promise<{ apiUrl: string; close(): Promise<void> }> {
+  if (!config.databaseUrl) throw new Error('DATABASE_URL is not set');
+  const address = config.temporal.address ?? '127.0.0.1:7233';
+  const { namespace, taskQueue } = config.temporal;
+
+  const db = createDb(config.databaseUrl);
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const client = new Client({ connection, namespace });
+  const secrets = new Secrets(config.piiHashKey);
+  const mailer = mailerFromConfig(config, db, log);
+  const invitations = new InvitationGateway(client, taskQueue, policyFromConfig(config));
+  const receipts = new ReceiptService({ db, secrets, invitations, log });
+
+  const worker = await createWorker({
+    connection: nativeConnection,
+    namespace,
+    taskQueue,
+    deps: { db, mailer, secrets, publicBaseUrl: config.publicBaseUrl, log },
+  });
+  const workerRun = worker.run();
+  const reconciler = startReconciler({ db, receipts, intervalMs: config.reconcile.intervalMs, graceMs: config.reconcile.graceMs, log });
+  const app = await buildApp(
+    {
+      config,
+      db,
+      secrets,
+      invitations,
+      receipts,
+      mailer,
+      temporalHealthy: () => connection.workflowService.getSystemInfo({}).then(() => true, () => false),
+    },
+    log,
+  );
+  const apiUrl = await app.listen({ port: config.port, host: config.host });
+  log.info({ apiUrl, mail: mailer.kind, timeScale: config.timeScale }, 'services started');
+
+  return {
+    apiUrl,
+    async close() {
+      await app.close();
+      await reconciler.stop();
+      worker.shutdown();
+      await workerRun;
+      await connection.close();
+      await nativeConnection.close();
+      await db.$disconnect();
+    },
+  };
+}

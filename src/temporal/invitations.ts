@@ -1,0 +1,80 @@
+/**
+ * The API's and reconciler's handle on invitation workflows: start one per receipt
+ * (idempotently), and signal it. Inputs carry ids and dates, never personal data.
+ */
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { TimingPolicy } from '../domain/policy';
+import { cancelSignal, serviceEndedSignal } from '../../workflows/invitation-signals';
+import type { invitationWorkflow } from '../../workflows/invitation';
+import {
+  SA_ORGANIZATION,
+  SA_REGION,
+  SA_SERVICE_KIND,
+  SA_STATUS,
+  invitationWorkflowId,
+  type InvitationInput,
+} from './shared';
+
+export interface ReceiptForWorkflow {
+  id: string;
+  receivedAt: Date;
+  serviceKind: 'one_time' | 'long';
+  serviceEnd: Date | null;
+  organization: { code: string; regionCode: string };
+}
+
+export class InvitationGateway {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly policy: TimingPolicy,
+  ) {}
+
+  /** Starts the receipt's workflow, or finds the one already started. */
+  async start(receipt: ReceiptForWorkflow): Promise<string> {
+    const workflowId = invitationWorkflowId(receipt.id);
+    const input: InvitationInput = {
+      receiptId: receipt.id,
+      receivedAt: receipt.receivedAt.toISOString(),
+      serviceKind: receipt.serviceKind,
+      serviceEnd: receipt.serviceEnd ? receipt.serviceEnd.toISOString().slice(0, 10) : null,
+      policy: this.policy,
+    };
+    try {
+      await this.client.workflow.start<typeof invitationWorkflow>('invitationWorkflow', {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: SA_REGION, value: receipt.organization.regionCode },
+          { key: SA_ORGANIZATION, value: receipt.organization.code },
+          { key: SA_SERVICE_KIND, value: receipt.serviceKind },
+          { key: SA_STATUS, value: 'awaiting_activation' },
+        ],
+      });
+    } catch (err) {
+      // Already ran to completion: the receipt has its one workflow.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    return workflowId;
+  }
+
+  async cancel(receiptId: string): Promise<void> {
+    await this.signal(receiptId, (h) => h.signal(cancelSignal));
+  }
+
+  async serviceEnded(receiptId: string, end: string): Promise<void> {
+    await this.signal(receiptId, (h) => h.signal(serviceEndedSignal, { end }));
+  }
+
+  private async signal(receiptId: string, send: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<void>): Promise<void> {
+    try {
+      await send(this.client.workflow.getHandle(invitationWorkflowId(receiptId)));
+    } catch (err) {
+      // A finished workflow needs no signal: its link is already closed.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * A freshly migrated and seeded database per test file, on the PostgreSQL server named by
+ * TEST_DATABASE_URL (default: the local server). A test that cannot reach it fails.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { createDb, type Db } from '../../src/db/client';
+import { migrate } from '../../src/db/migrate';
+import { seedReferenceData } from '../../prisma/seed';
+
+const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  url: string;
+  db: Db;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE "${name}"`);
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  await migrate(url.toString());
+  const db = createDb(url.toString(), { max: 20 });
+  await seedReferenceData(db);
+  return {
+    url: url.toString(),
+    db,
+    async drop() {
+      await db.$disconnect();
+      await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new Client({ connectionString: SERVER_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,4 @@
+// Test-wide configuration defaults; a variable already set (e.g. by CI) wins.
+process.env.PII_HASH_KEY ??= 'test-pii-hash-key-0123456789abcdef0123456789';
+process.env.NODE_ENV ??= 'test';
+process.env.LOG_LEVEL ??= 'silent';
