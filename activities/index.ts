@@ -14,11 +14,13 @@ export interface ActivityDeps {
   secrets: Secrets;
   publicBaseUrl: string;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** Wall clock by default; tests on the time-skipping server use the server's clock. */
+  clock?: () => Date;
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 
-export function createActivities({ db, mailer, secrets, publicBaseUrl, log }: ActivityDeps) {
+export function createActivities({ db, mailer, secrets, publicBaseUrl, log, clock = () => new Date() }: ActivityDeps) {
   /**
    * Checks eligibility and activates the links. The addressees are the recipient, or for a
    * minor every representative; only those with a confirmed portal account are invited.
@@ -59,7 +61,7 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log }: Ac
       }
       await tx.invitation.update({
         where: { id: invitation.id },
-        data: { status: 'active', activatedAt: new Date(), closesAt: toDate(input.closesAt) },
+        data: { status: 'active', activatedAt: clock(), closesAt: toDate(input.closesAt) },
       });
       return { status: 'active' as const, links: accounts.length };
     });
@@ -74,7 +76,7 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log }: Ac
       });
       await tx.invitationRound.upsert({
         where: { invitationId_round: { invitationId: invitation.id, round: input.round } },
-        create: { invitationId: invitation.id, round: input.round, openedAt: new Date() },
+        create: { invitationId: invitation.id, round: input.round, openedAt: clock() },
         update: {},
       });
       if (invitation.round < input.round) {
@@ -135,7 +137,7 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log }: Ac
       if (err instanceof PermanentMailError) throw ApplicationFailure.nonRetryable(message, 'PermanentMailError');
       throw err;
     }
-    const now = new Date();
+    const now = clock();
     await db.$transaction([
       db.notification.update({ where: { id: n.id }, data: { status: 'sent', sentAt: now, providerId, lastError: null } }),
       db.invitationRound.updateMany({
@@ -150,7 +152,7 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log }: Ac
   async function recordNotificationFailed(input: { notificationId: string; error: string }): Promise<void> {
     await db.notification.updateMany({
       where: { id: input.notificationId, status: 'pending' },
-      data: { status: 'failed', failedAt: new Date(), lastError: input.error.slice(0, 500) },
+      data: { status: 'failed', failedAt: clock(), lastError: input.error.slice(0, 500) },
     });
     log.warn({ notificationId: input.notificationId }, 'e-mail not delivered before its deadline');
   }
@@ -168,12 +170,12 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log }: Ac
   }): Promise<void> {
     await db.invitation.upsert({
       where: { receiptId: input.receiptId },
-      create: { receiptId: input.receiptId, status: 'closed', closedAt: new Date(), closeReason: input.reason },
+      create: { receiptId: input.receiptId, status: 'closed', closedAt: clock(), closeReason: input.reason },
       update: {},
     });
     await db.invitation.updateMany({
       where: { receiptId: input.receiptId, status: { not: 'closed' } },
-      data: { status: 'closed', closedAt: new Date(), closeReason: input.reason },
+      data: { status: 'closed', closedAt: clock(), closeReason: input.reason },
     });
   }
 

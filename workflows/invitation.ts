@@ -13,6 +13,7 @@ import {
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { InvitationSchedule } from '../src/domain/policy';
@@ -35,6 +36,7 @@ type CloseReason = NonNullable<InvitationOutcome['reason']>;
 export async function invitationWorkflow(input: InvitationInput): Promise<InvitationOutcome> {
   const schedule = new InvitationSchedule(Date.parse(input.receivedAt), input.policy);
   const round = input.round ?? 1;
+  const withSearchAttributes = workflowInfo().typedSearchAttributes.get(SA_STATUS) !== undefined;
   const s = {
     stage: 'awaiting_activation' as InvitationStage,
     nextDeadline: null as number | null,
@@ -80,7 +82,7 @@ export async function invitationWorkflow(input: InvitationInput): Promise<Invita
   }
 
   function enter(stage: InvitationStage, deadline: number | null, action: InvitationState['nextAction']): void {
-    if (stage !== s.stage) upsertSearchAttributes([{ key: SA_STATUS, value: stage }]);
+    if (stage !== s.stage && withSearchAttributes) upsertSearchAttributes([{ key: SA_STATUS, value: stage }]);
     s.stage = stage;
     s.nextDeadline = deadline;
     s.nextAction = action;

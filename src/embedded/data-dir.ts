@@ -129,19 +129,23 @@ export function waitForExit(child: ChildProcess): Promise<void> {
   return new Promise((done) => child.once('exit', () => done()));
 }
 
-/** Sends `signal`, waits up to `timeoutMs`, then kills. */
-export async function stopChild(child: ChildProcess, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
+/** Sends `signal`; after `timeoutMs`, sends `escalation`, and SIGKILL 5 s after that. */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals, timeoutMs: number, escalation: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   if (!isRunning(child)) return;
   const exited = waitForExit(child);
   child.kill(signal);
+  if (await exitsWithin(exited, timeoutMs)) return;
+  child.kill(escalation);
+  if (escalation !== 'SIGKILL' && !(await exitsWithin(exited, 5_000))) child.kill('SIGKILL');
+  await exited;
+}
+
+async function exitsWithin(exited: Promise<void>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((done) => (timer = setTimeout(() => done('late'), timeoutMs)));
-  const outcome = await Promise.race([exited, late]);
+  const late = new Promise<false>((done) => (timer = setTimeout(() => done(false), ms)));
+  const outcome = await Promise.race([exited.then(() => true), late]);
   clearTimeout(timer);
-  if (outcome === 'late') {
-    child.kill('SIGKILL');
-    await exited;
-  }
+  return outcome;
 }
 
 /** The last lines of a log file, for an error message. */

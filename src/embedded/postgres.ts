@@ -29,8 +29,8 @@ export interface EmbeddedPostgres {
   databaseUrl: string;
   /** Fast shutdown (SIGINT): ends sessions, checkpoints, exits. */
   stop(): Promise<void>;
-  /** Immediate shutdown (SIGQUIT) for a forced exit; recovery runs on the next start. */
-  kill(): void;
+  /** Asks for the fast shutdown without waiting (a forced exit, a crash). */
+  signalStop(): void;
 }
 
 export interface EmbeddedPostgresOptions {
@@ -70,8 +70,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   closeSync(out);
   const server: EmbeddedPostgres = {
     databaseUrl: embeddedDatabaseUrl(password, port),
-    stop: () => stopChild(child, 'SIGINT', 30_000),
-    kill: () => void (isRunning(child) && child.kill('SIGQUIT')),
+    stop: () => stopChild(child, 'SIGINT', 30_000, 'SIGQUIT'),
+    signalStop: () => void (isRunning(child) && child.kill('SIGINT')),
   };
   options.onSpawn?.(server);
 

@@ -7,9 +7,19 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, Runtime, bundleWorkflowCode, makeTelemetryFilterString, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/shared';
 import { WORKFLOWS_PATH } from '../../src/temporal/worker';
+
+// Worker chatter off in tests; warnings and errors still show.
+try {
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+  });
+} catch {
+  // already installed by an earlier test file in this jest worker
+}
 
 function findBinary(envVar: string, name: string): string | undefined {
   const fromEnv = process.env[envVar];

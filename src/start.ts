@@ -1,0 +1,240 @@
+/**
+ * `npm start`: the whole service on one machine. With nothing configured it starts an
+ * embedded PostgreSQL and the Temporal dev server, keeping their state and the generated
+ * secrets under DATA_DIR; with DATABASE_URL / TEMPORAL_ADDRESS set it uses those instead.
+ * Then it migrates and seeds the database, makes sure the search attributes exist, and runs
+ * the worker, the API and the receipt reconciler (src/runtime.ts).
+ *
+ * Ctrl-C or SIGTERM stops, in this order: the services, the Temporal dev server, PostgreSQL.
+ * A second Ctrl-C exits at once.
+ */
+import { Connection } from '@temporalio/client';
+import pino, { type Logger } from 'pino';
+import { z } from 'zod';
+import { seedReferenceData } from '../prisma/seed';
+import { loadConfig, ZEnv, ConfigError, type Config, type TEnv } from './config';
+import { createDb, type Db } from './db/client';
+import { migrate } from './db/migrate';
+import { ensureDataDir, lockDataDir, readDemoKeys, readOrCreatePiiHashKey, writeDemoKeys, type TDemoKeys } from './embedded/data-dir';
+import { EMBEDDED_PG_PORT, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres';
+import { EMBEDDED_TEMPORAL_PORT, EMBEDDED_TEMPORAL_UI_PORT, startTemporalDevServer, type TemporalDevServer } from './embedded/temporal';
+import { createApiKey, principalForKey } from './keys';
+import { runServices } from './runtime';
+import { ensureSearchAttributes } from './temporal/search-attributes';
+
+type Env = Record<string, string | undefined>;
+
+/** Settings of the embedded servers only, read from the same environment as the config. */
+const ZPort = z.coerce.number().int().min(1).max(65535);
+const ZEmbeddedEnv = z.object({
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  EMBEDDED_PG_PORT: ZPort.default(EMBEDDED_PG_PORT),
+  EMBEDDED_TEMPORAL_PORT: ZPort.default(EMBEDDED_TEMPORAL_PORT),
+  EMBEDDED_TEMPORAL_UI_PORT: ZPort.default(EMBEDDED_TEMPORAL_UI_PORT),
+});
+
+/** What runs, in the order it is stopped. */
+const STOP_ORDER = ['services', 'temporal', 'postgres'] as const;
+type Part = (typeof STOP_ORDER)[number];
+
+/**
+ * Stops what was started, once, in STOP_ORDER. npm and tsx relay the terminal's Ctrl-C to
+ * a process that already got it, so a signal within a second of the first is the same
+ * Ctrl-C; a later one forces the exit.
+ */
+class Shutdown {
+  readonly parts = new Map<Part, { stop(): Promise<void>; signalStop?(): void }>();
+  stopping: Promise<void> | undefined;
+  private firstSignalAt = 0;
+
+  constructor(private readonly log: Logger) {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => this.onSignal(signal));
+    // Last resort on a crash: ask the embedded servers to stop, since they outlive us.
+    process.on('exit', () => this.parts.forEach((p) => p.signalStop?.()));
+  }
+
+  add(part: Part, handle: { stop(): Promise<void>; signalStop?(): void }): void {
+    this.parts.set(part, handle);
+    if (this.stopping) void handle.stop();
+  }
+
+  run(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const part of STOP_ORDER) {
+        const handle = this.parts.get(part);
+        if (!handle) continue;
+        try {
+          await handle.stop();
+          this.parts.delete(part);
+        } catch (err) {
+          this.log.error({ err, part }, 'stopping failed');
+        }
+      }
+    })();
+    return this.stopping;
+  }
+
+  private onSignal(signal: NodeJS.Signals): void {
+    if (!this.stopping) {
+      this.firstSignalAt = Date.now();
+      this.log.info({ signal }, 'shutting down (Ctrl-C again to force)');
+      void this.run().then(() => process.exit(0));
+      return;
+    }
+    if (Date.now() - this.firstSignalAt < 1_000) return;
+    this.log.warn({ signal }, 'forced exit');
+    process.exit(130);
+  }
+}
+
+async function main(env: Env): Promise<void> {
+  const settings = parseEnv(env);
+  const log = pino({ level: settings.LOG_LEVEL, base: { service: 'start' } });
+  const shutdown = new Shutdown(log);
+  try {
+    await start(env, settings, log, shutdown);
+  } catch (err) {
+    if (shutdown.stopping) return; // interrupted while starting: the shutdown exits
+    log.fatal(err instanceof ConfigError ? { msg: err.message } : { err }, 'could not start');
+    process.stderr.write(`\n${(err as Error).message}\n`);
+    await shutdown.run();
+    process.exit(1);
+  }
+}
+
+async function start(env: Env, settings: TEnv, log: Logger, shutdown: Shutdown): Promise<void> {
+  const embedded = ZEmbeddedEnv.parse(clean(env));
+  const production = settings.NODE_ENV === 'production';
+  if (production && (!settings.DATABASE_URL || !settings.TEMPORAL_ADDRESS || !settings.PII_HASH_KEY)) {
+    throw new ConfigError('NODE_ENV=production needs DATABASE_URL, TEMPORAL_ADDRESS and PII_HASH_KEY: it never starts embedded servers');
+  }
+  const dataDir = ensureDataDir(settings.DATA_DIR);
+  const piiHashKey = settings.PII_HASH_KEY ?? readOrCreatePiiHashKey(dataDir);
+
+  const embedPostgres = !settings.DATABASE_URL;
+  const embedTemporal = !settings.TEMPORAL_ADDRESS;
+  if (embedPostgres || embedTemporal) {
+    const lock = lockDataDir(dataDir);
+    if (!lock.acquired) {
+      throw new Error(`another process (pid ${lock.heldBy}) runs the embedded servers of ${dataDir}: stop it, or set DATA_DIR to another directory`);
+    }
+    process.on('exit', lock.release);
+  }
+  const started = Date.now();
+  const [postgres, temporal] = await startedOrFailed([
+    embedPostgres
+      ? startEmbeddedPostgres({ dataDir, port: embedded.EMBEDDED_PG_PORT, log, onSpawn: (s) => shutdown.add('postgres', stoppable(s)) })
+      : undefined,
+    embedTemporal
+      ? startTemporalDevServer({
+          dataDir,
+          namespace: settings.TEMPORAL_NAMESPACE,
+          cliPath: embedded.TEMPORAL_CLI_PATH,
+          searchPath: env.PATH,
+          port: embedded.EMBEDDED_TEMPORAL_PORT,
+          uiPort: embedded.EMBEDDED_TEMPORAL_UI_PORT,
+          log,
+          onSpawn: (s) => shutdown.add('temporal', stoppable(s)),
+        })
+      : undefined,
+  ]);
+  if (postgres || temporal) log.info({ ms: Date.now() - started }, 'embedded servers are ready');
+
+  const config = loadConfig({
+    ...env,
+    DATABASE_URL: postgres?.databaseUrl ?? settings.DATABASE_URL,
+    TEMPORAL_ADDRESS: temporal?.address ?? settings.TEMPORAL_ADDRESS,
+    PII_HASH_KEY: piiHashKey,
+  });
+  const demoKeys = await prepare(config, dataDir, Boolean(postgres), log);
+
+  const services = await runServices(config, log);
+  shutdown.add('services', { stop: () => services.close() });
+  log.info({ ms: Date.now() - started }, 'started');
+  process.stdout.write(banner({ apiUrl: services.apiUrl, temporal, config, dataDir, demoKeys }));
+}
+
+/** Search attributes, schema, reference data and, on an embedded database, demo keys. */
+async function prepare(config: Config, dataDir: string, embeddedDatabase: boolean, log: Logger): Promise<TDemoKeys | null> {
+  const connection = await Connection.connect({ address: config.temporal.address! });
+  try {
+    const added = await ensureSearchAttributes(connection, config.temporal.namespace);
+    if (added.length > 0) log.info({ added }, 'search attributes added');
+  } finally {
+    await connection.close();
+  }
+  const migration = await migrate(config.databaseUrl!);
+  log.info({ applied: migration.applied }, 'database schema is up to date');
+  const db = createDb(config.databaseUrl!, { max: 2 });
+  try {
+    await seedReferenceData(db);
+    return embeddedDatabase ? await ensureDemoKeys(db, dataDir) : null;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+/**
+ * Keys are stored hashed, so the plaintext of the two demo keys is kept in DATA_DIR and
+ * reused; a kept key that no longer works (revoked, or the database was reset) is replaced.
+ */
+async function ensureDemoKeys(db: Db, dataDir: string): Promise<TDemoKeys> {
+  const kept = readDemoKeys(dataDir);
+  const works = async (key: string | undefined) => Boolean(key && (await principalForKey(db, key)));
+  const admin = (await works(kept?.admin.key)) ? kept!.admin : await createApiKey(db, { role: 'admin', name: 'demo admin (npm start)' });
+  const integrator = (await works(kept?.integrator.key))
+    ? kept!.integrator
+    : await createApiKey(db, { role: 'integrator', name: 'demo integrator, region 42 (npm start)', regions: ['42'] });
+  if (admin !== kept?.admin || integrator !== kept?.integrator) writeDemoKeys(dataDir, { admin, integrator });
+  return { admin, integrator };
+}
+
+function banner(o: { apiUrl: string; temporal?: TemporalDevServer; config: Config; dataDir: string; demoKeys: TDemoKeys | null }): string {
+  const api = o.apiUrl.replace(/\/+$/, '');
+  const lines = [
+    '',
+    'Feedback service is running',
+    `  API          ${api}`,
+    `  API docs     ${api}/docs`,
+    o.temporal
+      ? `  Temporal UI  ${o.temporal.uiUrl}`
+      : `  Temporal     ${o.config.temporal.address} (namespace ${o.config.temporal.namespace})`,
+    `  Data         ${o.dataDir}`,
+  ];
+  if (o.demoKeys) {
+    lines.push(
+      '  Demo keys (development database only)',
+      `    admin        ${o.demoKeys.admin.key}`,
+      `    integrator   ${o.demoKeys.integrator.key}   (region 42, all sectors)`,
+      `  Try: curl -H "Authorization: Bearer ${o.demoKeys.integrator.key}" "${api}/v1/organizations?region=42"`,
+    );
+  }
+  lines.push('  Ctrl-C stops everything.', '');
+  return `${lines.join('\n')}\n`;
+}
+
+function stoppable(server: EmbeddedPostgres | TemporalDevServer): { stop(): Promise<void>; signalStop(): void } {
+  return { stop: () => server.stop(), signalStop: () => server.signalStop() };
+}
+
+/** Waits for all; throws the first failure once every start has settled. */
+async function startedOrFailed<A, B>(starts: [Promise<A> | undefined, Promise<B> | undefined]): Promise<[A | undefined, B | undefined]> {
+  const [a, b] = await Promise.allSettled(starts);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  return [a.value, b.value];
+}
+
+function parseEnv(env: Env): TEnv {
+  const parsed = ZEnv.safeParse(clean(env));
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  process.stderr.write(`Invalid configuration:\n${lines.join('\n')}\n`);
+  process.exit(1);
+}
+
+function clean(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+}
+
+void main(process.env);

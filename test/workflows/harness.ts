@@ -1,0 +1,104 @@
+/**
+ * The invitation workflow on the time-skipping test server, with the real activities
+ * against a fresh Postgres database and the real Resend SDK talking to a fake Resend.
+ */
+import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { REGULATION_POLICY, type TimingPolicy } from '../../src/domain/policy';
+import type { Principal } from '../../src/domain/scope';
+import type { Mailer } from '../../src/mail/mailer';
+import { ResendMailer } from '../../src/mail/resend-mailer';
+import { Secrets } from '../../src/security';
+import { ReceiptService } from '../../src/services/receipts';
+import { InvitationGateway } from '../../src/temporal/invitations';
+import { invitationWorkflowId } from '../../src/temporal/shared';
+import { createWorker } from '../../src/temporal/worker';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { startFakeResend, type FakeResend } from '../helpers/fake-resend';
+import { makePerson, withoutEmail } from '../helpers/people';
+import { timeSkippingEnv, workflowBundle } from '../helpers/temporal';
+
+export const silentLog = { info() {}, warn(o: object, m: string) { if (process.env.DEBUG_TESTS) console.warn(m, o); }, error() {} };
+/** The time-skipping server's clock, as seen by an activity. */
+const serverClock = () => new Date(Context.current().info.currentAttemptScheduledTimestampMs);
+export const PII_KEY = process.env.PII_HASH_KEY!;
+
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  tdb: TestDatabase;
+  fake: FakeResend;
+  secrets: Secrets;
+  orgCode: string;
+  close(): Promise<void>;
+  worker(options?: { mailer?: Mailer; policy?: TimingPolicy }): Promise<Worker>;
+  /** Posts a receipt through the real ingestion service at the test server's current time. */
+  post(body: Record<string, unknown>, policy?: TimingPolicy): Promise<{ id: string; workflowId: string }>;
+  account(person: { snils: string; email: string }, confirmed?: boolean): Promise<void>;
+}
+
+export const integrator: Principal = {
+  keyId: randomUUID(), name: 'test-integrator', role: 'integrator', regions: ['42'], sectors: [], organizationCode: null,
+};
+
+export async function createHarness(): Promise<Harness> {
+  const [env, tdb, fake] = await Promise.all([timeSkippingEnv(), createTestDatabase('wf'), startFakeResend()]);
+  process.env.RESEND_BASE_URL = fake.url;
+  const secrets = new Secrets(PII_KEY);
+  const orgCode = `1024200${Math.floor(Math.random() * 1e6)}`;
+  await tdb.db.organization.create({
+    data: { code: orgCode, name: 'ГБУЗ «Городская больница № 1»', typeCode: 'healthcare', regionCode: '42', founderLevel: 'regional' },
+  });
+  const taskQueue = `wf-${randomUUID()}`;
+
+  async function worker(options: { mailer?: Mailer } = {}): Promise<Worker> {
+    return createWorker({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      deps: {
+        db: tdb.db,
+        mailer: options.mailer ?? new ResendMailer('re_test_key', 'Оценка услуг <feedback@example.test>'),
+        secrets,
+        publicBaseUrl: 'https://feedback.example',
+        log: silentLog,
+        clock: serverClock,
+      },
+    });
+  }
+
+  async function post(body: Record<string, unknown>, policy: TimingPolicy = REGULATION_POLICY) {
+    const now = new Date(await env.currentTimeMs());
+    const service = new ReceiptService({
+      db: tdb.db,
+      secrets,
+      invitations: new InvitationGateway(env.client, taskQueue, policy, false),
+      log: silentLog,
+      now: () => now,
+    });
+    const outcome = await service.ingest(integrator, { externalId: randomUUID(), organization: orgCode, ...body });
+    if (outcome.kind !== 'accepted') throw new Error(`receipt not accepted: ${JSON.stringify(outcome)}`);
+    return { id: outcome.receipt.id, workflowId: invitationWorkflowId(outcome.receipt.id) };
+  }
+
+  async function account(person: { snils: string; email: string }, confirmed = true) {
+    const bare = person.snils.replace(/\D/g, '');
+    await tdb.db.account.create({ data: { snilsHash: secrets.snilsHash(bare), email: person.email, confirmed } });
+  }
+
+  return {
+    env, tdb, fake, secrets, orgCode, worker, post, account,
+    async close() {
+      await Promise.allSettled([env.teardown(), tdb.drop(), fake.stop()]);
+    },
+  };
+}
+
+export { makePerson, withoutEmail };
+
+/** A date N days before the test server's "today" (UTC date, fine for service dates). */
+export async function daysAgo(env: TestWorkflowEnvironment, days: number): Promise<string> {
+  return new Date((await env.currentTimeMs()) - days * 86_400_000).toISOString().slice(0, 10);
+}
