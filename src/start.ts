@@ -9,6 +9,7 @@
  * A second Ctrl-C exits at once.
  */
 import { Connection } from '@temporalio/client';
+import { Runtime } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
 import { seedReferenceData } from '../prisma/seed';
@@ -147,6 +148,10 @@ async function start(env: Env, settings: TEnv, log: Logger, shutdown: Shutdown):
     PII_HASH_KEY: piiHashKey,
   });
   const demoKeys = await prepare(config, dataDir, Boolean(postgres), log);
+
+  // The SDK's runtime would shut the worker down on SIGINT by itself, racing our ordered
+  // shutdown (services, then Temporal, then PostgreSQL): signals are ours.
+  Runtime.install({ shutdownSignals: [] });
 
   const services = await runServices(config, log);
   shutdown.add('services', { stop: () => services.close() });

@@ -18,8 +18,6 @@ export async function buildApp(deps: AppDeps, logger: Logger | false = false): P
   const app = Fastify({
     ...(logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: 8 * 1024 * 1024,
-    // Request logs carry method, route and status; never bodies (they hold personal data).
-    disableRequestLogging: false,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

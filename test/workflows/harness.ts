@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { moscowDate } from '../../src/domain/dates';
 import { REGULATION_POLICY, type TimingPolicy } from '../../src/domain/policy';
 import type { Principal } from '../../src/domain/scope';
 import type { Mailer } from '../../src/mail/mailer';
@@ -101,4 +102,45 @@ export { makePerson, withoutEmail };
 /** A date N days before the test server's "today" (UTC date, fine for service dates). */
 export async function daysAgo(env: TestWorkflowEnvironment, days: number): Promise<string> {
   return new Date((await env.currentTimeMs()) - days * 86_400_000).toISOString().slice(0, 10);
+}
+
+// ---------- small look-ups shared by the workflow tests ----------
+
+/** The receipt's T0 (when it arrived), epoch ms. */
+export async function receivedAt(h: Harness, receiptId: string): Promise<number> {
+  const receipt = await h.tdb.db.receipt.findUniqueOrThrow({ where: { id: receiptId } });
+  return receipt.receivedAt.getTime();
+}
+
+/** The invitation row with its links, rounds (by number) and notifications. */
+export async function invitationOf(h: Harness, receiptId: string) {
+  const invitation = await h.tdb.db.invitation.findUniqueOrThrow({
+    where: { receiptId },
+    include: { links: { orderBy: { createdAt: 'asc' } }, rounds: { orderBy: { round: 'asc' } } },
+  });
+  const notifications = await h.tdb.db.notification.findMany({
+    where: { invitationId: invitation.id },
+    orderBy: [{ round: 'asc' }, { createdAt: 'asc' }],
+  });
+  return { ...invitation, notifications };
+}
+
+/** The Moscow calendar date N days before the test server's "now". */
+export async function moscowDaysAgo(env: TestWorkflowEnvironment, days: number): Promise<string> {
+  return moscowDate((await env.currentTimeMs()) - days * 86_400_000);
+}
+
+/** Advances the test server's clock to `instant` (no-op when already past it). */
+export async function sleepUntil(env: TestWorkflowEnvironment, instant: number): Promise<void> {
+  const now = await env.currentTimeMs();
+  if (instant > now) await env.sleep(instant - now);
+}
+
+/** Polls `check` in real time (not server time) until it holds. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

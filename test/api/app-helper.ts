@@ -1,0 +1,73 @@
+/**
+ * The real app over a fresh database and the time-skipping Temporal server (workflows are
+ * started there; no worker runs, so they stay at their first step). HTTP via `inject`.
+ */
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { buildApp } from '../../src/api/app';
+import { loadConfig } from '../../src/config';
+import { REGULATION_POLICY } from '../../src/domain/policy';
+import type { RoleName } from '../../src/domain/scope';
+import { createApiKey } from '../../src/keys';
+import { OutboxMailer } from '../../src/mail/outbox-mailer';
+import { Secrets } from '../../src/security';
+import { ReceiptService } from '../../src/services/receipts';
+import { InvitationGateway } from '../../src/temporal/invitations';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { timeSkippingEnv } from '../helpers/temporal';
+
+const silent = { info() {}, warn() {}, error() {} };
+
+export interface TestApp {
+  app: FastifyInstance;
+  tdb: TestDatabase;
+  env: TestWorkflowEnvironment;
+  secrets: Secrets;
+  keys: Record<'admin' | 'integrator' | 'otherIntegrator' | 'federal' | 'region' | 'organization', string>;
+  /** `inject` with a bearer key. */
+  call(key: string | null, options: InjectOptions): ReturnType<FastifyInstance['inject']>;
+  key(role: RoleName, scope?: { regions?: string[]; sectors?: string[]; organizationCode?: string }, name?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const ORG = { code: '1024200000001', region: '42', type: 'healthcare' };
+
+export async function createTestApp(): Promise<TestApp> {
+  const [tdb, env] = await Promise.all([createTestDatabase('api'), timeSkippingEnv()]);
+  const config = loadConfig({ ...process.env, DATABASE_URL: tdb.url });
+  const secrets = new Secrets(config.piiHashKey);
+  const invitations = new InvitationGateway(env.client, 'api-tests', REGULATION_POLICY, false);
+  const receipts = new ReceiptService({ db: tdb.db, secrets, invitations, log: silent });
+  const app = await buildApp({
+    config,
+    db: tdb.db,
+    secrets,
+    invitations,
+    receipts,
+    mailer: new OutboxMailer(tdb.db, silent),
+    temporalHealthy: async () => true,
+  });
+  await tdb.db.organization.create({
+    data: { code: ORG.code, name: 'ГБУЗ «Кемеровская областная больница»', typeCode: ORG.type, regionCode: ORG.region, founderLevel: 'regional' },
+  });
+  const key = async (role: RoleName, scope: { regions?: string[]; sectors?: string[]; organizationCode?: string } = {}, name = `${role}-key`) =>
+    (await createApiKey(tdb.db, { role, name, ...scope })).key;
+  const keys = {
+    admin: await key('admin'),
+    integrator: await key('integrator', { regions: ['42'] }, 'mis-42'),
+    otherIntegrator: await key('integrator', { regions: ['54'] }, 'mis-54'),
+    federal: await key('federal'),
+    region: await key('region', { regions: ['42'] }),
+    organization: await key('organization', { organizationCode: ORG.code }),
+  };
+  return {
+    app, tdb, env, secrets, keys, key,
+    call(k, options) {
+      return app.inject({ ...options, headers: { ...(k ? { authorization: `Bearer ${k}` } : {}), ...options.headers } });
+    },
+    async close() {
+      await app.close();
+      await Promise.allSettled([tdb.drop(), env.teardown()]);
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * A long service with no known end: the first e-mail within 4 days of T0, a new round and
+ * a reminder every half-year (continue-as-new per round), completing a round keeps the link
+ * open, and the reported end closes it (end of that Moscow day, or at once if past).
+ */
+import { addMoscowMonths, endOfMoscowDay } from '../../src/domain/dates';
+import { completedSignal, serviceEndedSignal, stateQuery } from '../../workflows/invitation-signals';
+import {
+  createHarness, daysAgo, invitationOf, makePerson, moscowDaysAgo, receivedAt, sleepUntil, withoutEmail, type Harness,
+} from './harness';
+
+const DAY = 86_400_000;
+const MINUTE = 60_000;
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => h?.close());
+beforeEach(() => h.fake.reset());
+
+const linkIn = (text: string | undefined) => /https:\/\/feedback\.example\/q\/\S+/.exec(text ?? '')?.[0];
+
+async function postLong(citizen: ReturnType<typeof makePerson>) {
+  const posted = await h.post({ service: { kind: 'long', start: await daysAgo(h.env, 0) }, recipient: withoutEmail(citizen) });
+  return { ...posted, t0: await receivedAt(h, posted.id), handle: h.env.client.workflow.getHandle(posted.workflowId) };
+}
+
+test('a reminder and a new round every half-year (continue-as-new); completing a round keeps the link open; a future end closes it at the end of that Moscow day', async () => {
+  const citizen = makePerson('1975-06-15');
+  await h.account(citizen);
+  const worker = await h.worker();
+  await worker.runUntil(async () => {
+    const { id, t0, handle } = await postLong(citizen);
+    const firstRunId = (await handle.describe()).runId;
+
+    // Round 1: the e-mail within 4 days of T0; the link has no closing date yet.
+    await sleepUntil(h.env, t0 + 4 * DAY);
+    expect(h.fake.delivered).toHaveLength(1);
+    expect(h.fake.delivered[0].to).toEqual([citizen.email]);
+    let state = await handle.query(stateQuery);
+    expect(state).toMatchObject({ stage: 'active', round: 1, closesAt: null, nextAction: 'next_round' });
+    expect(Date.parse(state.nextDeadline!)).toBe(addMoscowMonths(t0, 6));
+    let inv = await invitationOf(h, id);
+    expect(inv).toMatchObject({ status: 'active', round: 1, closesAt: null });
+    expect(inv.rounds.map((r) => r.round)).toEqual([1]);
+    expect(inv.rounds[0].notifiedAt!.getTime() - t0).toBeLessThan(4 * DAY);
+
+    // The citizen completes round 1: a long service's link stays open.
+    await handle.signal(completedSignal, { round: 1 });
+    await h.env.sleep(MINUTE);
+    expect((await invitationOf(h, id)).status).toBe('active');
+    expect((await handle.query(stateQuery)).stage).toBe('active');
+
+    // Round 2 half a calendar year (Moscow) after T0, in a new run of the same workflow.
+    const round2 = addMoscowMonths(t0, 6);
+    await sleepUntil(h.env, round2 - MINUTE);
+    expect(h.fake.delivered).toHaveLength(1);
+    expect((await handle.query(stateQuery)).round).toBe(1);
+    await sleepUntil(h.env, round2 + 4 * DAY);
+    state = await handle.query(stateQuery);
+    expect(state).toMatchObject({ stage: 'active', round: 2, nextAction: 'next_round' });
+    expect(Date.parse(state.nextDeadline!)).toBe(addMoscowMonths(t0, 12));
+    expect((await handle.describe()).runId).not.toBe(firstRunId);
+    expect(h.fake.delivered).toHaveLength(2);
+    expect(h.fake.delivered[1].to).toEqual([citizen.email]);
+    expect(h.fake.delivered[1].subject).toMatch(/^Напоминание/);
+    expect(linkIn(h.fake.delivered[1].text)).toBe(linkIn(h.fake.delivered[0].text)); // the same personal link
+    inv = await invitationOf(h, id);
+    expect(inv).toMatchObject({ status: 'active', round: 2 });
+    expect(inv.rounds.map((r) => r.round)).toEqual([1, 2]);
+    expect(inv.rounds[1].openedAt.getTime()).toBeGreaterThanOrEqual(round2);
+    expect(inv.rounds[1].notifiedAt!.getTime()).toBeLessThan(round2 + 4 * DAY);
+    expect(inv.links).toHaveLength(1);
+    expect(inv.notifications.map((n) => [n.round, n.status])).toEqual([[1, 'sent'], [2, 'sent']]);
+
+    // Round 3 twelve calendar months after T0.
+    const round3 = addMoscowMonths(t0, 12);
+    await sleepUntil(h.env, round3 + 4 * DAY);
+    expect((await handle.query(stateQuery)).round).toBe(3);
+    expect(h.fake.delivered).toHaveLength(3);
+    inv = await invitationOf(h, id);
+    expect(inv.round).toBe(3);
+    expect(inv.rounds.map((r) => r.round)).toEqual([1, 2, 3]);
+
+    // The integrator reports an end date ten days ahead: the link closes at the end of that day, Moscow time.
+    const end = await moscowDaysAgo(h.env, -10);
+    await handle.signal(serviceEndedSignal, { end });
+    await h.env.sleep(MINUTE);
+    state = await handle.query(stateQuery);
+    expect(state).toMatchObject({ stage: 'active', serviceEnd: end, nextAction: 'close' });
+    expect(Date.parse(state.closesAt!)).toBe(endOfMoscowDay(end));
+    expect(Date.parse(state.nextDeadline!)).toBe(endOfMoscowDay(end));
+    inv = await invitationOf(h, id);
+    expect(inv.status).toBe('active');
+    expect(inv.closesAt!.getTime()).toBe(endOfMoscowDay(end));
+
+    const outcome = await handle.result();
+    expect(outcome).toEqual({ status: 'closed', reason: 'service_ended', rounds: 3 });
+    inv = await invitationOf(h, id);
+    expect(inv).toMatchObject({ status: 'closed', closeReason: 'service_ended' });
+    expect(inv.closedAt!.getTime()).toBeGreaterThanOrEqual(endOfMoscowDay(end));
+    expect(inv.closedAt!.getTime()).toBeLessThan(endOfMoscowDay(end) + MINUTE);
+    expect(h.fake.delivered).toHaveLength(3);
+  });
+});
+
+test('an end date reported in the past closes the link at once', async () => {
+  const citizen = makePerson('1968-02-29');
+  await h.account(citizen);
+  const worker = await h.worker();
+  await worker.runUntil(async () => {
+    const { id, t0, handle } = await postLong(citizen);
+    await sleepUntil(h.env, t0 + 10 * DAY);
+    expect(h.fake.delivered).toHaveLength(1);
+    expect((await invitationOf(h, id)).status).toBe('active');
+
+    const end = await moscowDaysAgo(h.env, 3);
+    const signalledAt = await h.env.currentTimeMs();
+    await handle.signal(serviceEndedSignal, { end });
+    const outcome = await handle.result();
+    expect(outcome).toEqual({ status: 'closed', reason: 'service_ended', rounds: 1 });
+    const inv = await invitationOf(h, id);
+    expect(inv).toMatchObject({ status: 'closed', closeReason: 'service_ended' });
+    expect(inv.closedAt!.getTime()).toBeGreaterThanOrEqual(signalledAt);
+    expect(inv.closedAt!.getTime()).toBeLessThan(signalledAt + MINUTE);
+    expect(h.fake.delivered).toHaveLength(1);
+  });
+});
