@@ -11,28 +11,18 @@
 import { Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
-import { z } from 'zod';
 import { seedReferenceData } from '../prisma/seed';
 import { loadConfig, ZEnv, ConfigError, type Config, type TEnv } from './config';
 import { createDb, type Db } from './db/client';
 import { migrate } from './db/migrate';
-import { ensureDataDir, lockDataDir, readDemoKeys, readOrCreatePiiHashKey, writeDemoKeys, type TDemoKeys } from './embedded/data-dir';
-import { EMBEDDED_PG_PORT, startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres';
-import { EMBEDDED_TEMPORAL_PORT, EMBEDDED_TEMPORAL_UI_PORT, startTemporalDevServer, type TemporalDevServer } from './embedded/temporal';
+import { ensureDataDir, lockDataDir, readDemoKeys, readOrCreatePiiHashKey, StartupError, writeDemoKeys, ZEmbeddedEnv, type TDemoKeys } from './embedded/data-dir';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres';
+import { startTemporalDevServer, type TemporalDevServer } from './embedded/temporal';
 import { createApiKey, principalForKey } from './keys';
 import { runServices } from './runtime';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 
 type Env = Record<string, string | undefined>;
-
-/** Settings of the embedded servers only, read from the same environment as the config. */
-const ZPort = z.coerce.number().int().min(1).max(65535);
-const ZEmbeddedEnv = z.object({
-  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
-  EMBEDDED_PG_PORT: ZPort.default(EMBEDDED_PG_PORT),
-  EMBEDDED_TEMPORAL_PORT: ZPort.default(EMBEDDED_TEMPORAL_PORT),
-  EMBEDDED_TEMPORAL_UI_PORT: ZPort.default(EMBEDDED_TEMPORAL_UI_PORT),
-});
 
 /** What runs, in the order it is stopped. */
 const STOP_ORDER = ['services', 'temporal', 'postgres'] as const;
@@ -96,15 +86,15 @@ async function main(env: Env): Promise<void> {
     await start(env, settings, log, shutdown);
   } catch (err) {
     if (shutdown.stopping) return; // interrupted while starting: the shutdown exits
-    log.fatal(err instanceof ConfigError ? { msg: err.message } : { err }, 'could not start');
-    process.stderr.write(`\n${(err as Error).message}\n`);
+    if (!(err instanceof ConfigError || err instanceof StartupError)) log.fatal({ err }, 'could not start');
+    process.stderr.write(`\nCould not start: ${(err as Error).message}\n`);
     await shutdown.run();
     process.exit(1);
   }
 }
 
 async function start(env: Env, settings: TEnv, log: Logger, shutdown: Shutdown): Promise<void> {
-  const embedded = ZEmbeddedEnv.parse(clean(env));
+  const embedded = parseEmbeddedEnv(env);
   const production = settings.NODE_ENV === 'production';
   if (production && (!settings.DATABASE_URL || !settings.TEMPORAL_ADDRESS || !settings.PII_HASH_KEY)) {
     throw new ConfigError('NODE_ENV=production needs DATABASE_URL, TEMPORAL_ADDRESS and PII_HASH_KEY: it never starts embedded servers');
@@ -117,7 +107,7 @@ async function start(env: Env, settings: TEnv, log: Logger, shutdown: Shutdown):
   if (embedPostgres || embedTemporal) {
     const lock = lockDataDir(dataDir);
     if (!lock.acquired) {
-      throw new Error(`another process (pid ${lock.heldBy}) runs the embedded servers of ${dataDir}: stop it, or set DATA_DIR to another directory`);
+      throw new StartupError(`another process (pid ${lock.heldBy}) runs the embedded servers of ${dataDir}: stop it, or set DATA_DIR to another directory`);
     }
     process.on('exit', lock.release);
   }
@@ -230,12 +220,22 @@ async function startedOrFailed<A, B>(starts: [Promise<A> | undefined, Promise<B>
   return [a.value, b.value];
 }
 
+/** The configuration without its PII_HASH_KEY check: that key may still be generated. */
 function parseEnv(env: Env): TEnv {
   const parsed = ZEnv.safeParse(clean(env));
   if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-  process.stderr.write(`Invalid configuration:\n${lines.join('\n')}\n`);
+  process.stderr.write(`${describeIssues(parsed.error.issues)}\n`);
   process.exit(1);
+}
+
+function parseEmbeddedEnv(env: Env) {
+  const parsed = ZEmbeddedEnv.safeParse(clean(env));
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues));
+  return parsed.data;
+}
+
+function describeIssues(issues: { path: PropertyKey[]; message: string }[]): string {
+  return `Invalid configuration:\n${issues.map((i) => `  ${i.path.map(String).join('.')}: ${i.message}`).join('\n')}`;
 }
 
 function clean(env: Env): Env {

@@ -16,6 +16,28 @@ export const POSTGRES_PASSWORD_FILE = 'postgres-password';
 export const DEMO_KEYS_FILE = 'demo-keys.json';
 const LOCK_FILE = 'embedded.pid';
 
+/**
+ * Settings of the embedded servers only (ports, where the Temporal CLI is), read from the
+ * same environment as src/config.ts. They mean nothing once DATABASE_URL and
+ * TEMPORAL_ADDRESS are set.
+ */
+export const EMBEDDED_PG_PORT = 5433;
+export const EMBEDDED_TEMPORAL_PORT = 7233;
+export const EMBEDDED_TEMPORAL_UI_PORT = 8233;
+const ZPort = z.coerce.number().int().min(1).max(65535);
+export const ZEmbeddedEnv = z.object({
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  EMBEDDED_PG_PORT: ZPort.default(EMBEDDED_PG_PORT),
+  EMBEDDED_TEMPORAL_PORT: ZPort.default(EMBEDDED_TEMPORAL_PORT),
+  EMBEDDED_TEMPORAL_UI_PORT: ZPort.default(EMBEDDED_TEMPORAL_UI_PORT),
+});
+export type TEmbeddedEnv = z.infer<typeof ZEmbeddedEnv>;
+
+/** A failure to start that the message explains (port taken, binary missing…): no stack needed. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
 /** Creates the directory (0700 when new) and returns its absolute path. */
 export function ensureDataDir(dir: string): string {
   const path = resolve(dir);
@@ -35,7 +57,7 @@ export function readOrCreateSecret(file: string, generate: () => string, minLeng
   }
   const value = readFileSync(file, 'utf8').trim();
   if (value.length < minLength) {
-    throw new Error(`${file} is damaged (shorter than ${minLength} characters): delete it to generate a new one`);
+    throw new StartupError(`${file} is damaged (shorter than ${minLength} characters): delete it to generate a new one`);
   }
   return value;
 }
@@ -170,7 +192,7 @@ export function logTail(file: string, lines = 15): string {
 export function assertPortFree(port: number, message: string): Promise<void> {
   return new Promise((done, fail) => {
     const probe = createServer();
-    probe.once('error', (err: NodeJS.ErrnoException) => fail(err.code === 'EADDRINUSE' ? new Error(message) : err));
+    probe.once('error', (err: NodeJS.ErrnoException) => fail(err.code === 'EADDRINUSE' ? new StartupError(message) : err));
     probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => done()));
   });
 }

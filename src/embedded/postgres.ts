@@ -18,9 +18,8 @@ import { arch, platform } from 'node:os';
 import { dirname, join, parse } from 'node:path';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
-import { assertPortFree, isRunning, logTail, readOrCreatePostgresPassword, sleep, stopChild, waitForExit } from './data-dir';
+import { assertPortFree, EMBEDDED_PG_PORT, isRunning, logTail, readOrCreatePostgresPassword, sleep, StartupError, stopChild, waitForExit } from './data-dir';
 
-export const EMBEDDED_PG_PORT = 5433;
 export const EMBEDDED_DATABASE = 'feedback';
 const SUPERUSER = 'postgres';
 const START_TIMEOUT_MS = 60_000;
@@ -102,10 +101,10 @@ function preparePostgresUser(dataDir: string, pgData: string, log: Logger): RunA
       execFileSync('groupadd', ['--system', SUPERUSER], { stdio: 'ignore' });
       execFileSync('useradd', ['--system', '--gid', SUPERUSER, '--no-create-home', '--shell', '/usr/sbin/nologin', SUPERUSER], { stdio: 'ignore' });
     } catch (err) {
-      throw new Error(`PostgreSQL cannot run as root and the user "postgres" could not be created (${(err as Error).message}); create it, run as another user, or set DATABASE_URL`);
+      throw new StartupError(`PostgreSQL cannot run as root and the user "postgres" could not be created (${(err as Error).message}); create it, run as another user, or set DATABASE_URL`);
     }
     ids = userIds(SUPERUSER);
-    if (!ids) throw new Error('the user "postgres" was created but cannot be found');
+    if (!ids) throw new StartupError('the user "postgres" was created but cannot be found');
   }
   // Our own data directory may be 0700: let the postgres group through, nothing more.
   const own = statSync(dataDir);
@@ -115,7 +114,7 @@ function preparePostgresUser(dataDir: string, pgData: string, log: Logger): RunA
   }
   for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
     if (!canSearch(statSync(dir), ids)) {
-      throw new Error(
+      throw new StartupError(
         `running as root, the embedded PostgreSQL runs as the user "postgres", which cannot enter ${dir}; ` +
           'set DATA_DIR to a directory it can reach (e.g. under /var/lib), or set DATABASE_URL',
       );
@@ -155,7 +154,7 @@ async function binaries(): Promise<PackageBinaries> {
   try {
     return (await import(name)) as PackageBinaries;
   } catch {
-    throw new Error(`no embedded PostgreSQL binaries for ${platform()}-${arch()} (${name} is not installed); set DATABASE_URL`);
+    throw new StartupError(`no embedded PostgreSQL binaries for ${platform()}-${arch()} (${name} is not installed); set DATABASE_URL`);
   }
 }
 
@@ -180,7 +179,7 @@ async function initialise(o: { pgData: string; port: number; password: string; l
   try {
     await cluster.initialise();
   } catch (err) {
-    throw new Error(`initdb failed (see ${o.logFile}): ${(err as Error).message}`);
+    throw new StartupError(`initdb failed (see ${o.logFile}): ${(err as Error).message}`);
   } finally {
     if (umask !== undefined) process.umask(umask);
   }
@@ -213,7 +212,7 @@ async function stopLeftoverServer(pgData: string, log: Logger): Promise<void> {
   for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(100)) {
     if (!isPostgresProcess(pid)) return;
   }
-  throw new Error(`the PostgreSQL left running by an earlier run (pid ${pid}) does not stop`);
+  throw new StartupError(`the PostgreSQL left running by an earlier run (pid ${pid}) does not stop`);
 }
 
 function isPostgresProcess(pid: number): boolean {
@@ -228,7 +227,7 @@ async function waitUntilReady(child: ChildProcess, url: string, logFile: string)
   const exited = waitForExit(child);
   for (const deadline = Date.now() + START_TIMEOUT_MS; Date.now() < deadline; ) {
     if (!isRunning(child)) {
-      throw new Error(`the embedded PostgreSQL exited at start (code ${child.exitCode}); last lines of ${logFile}:\n${logTail(logFile)}`);
+      throw new StartupError(`the embedded PostgreSQL exited at start (code ${child.exitCode}); last lines of ${logFile}:\n${logTail(logFile)}`);
     }
     const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
     try {
@@ -240,7 +239,7 @@ async function waitUntilReady(child: ChildProcess, url: string, logFile: string)
       await Promise.race([sleep(100), exited]);
     }
   }
-  throw new Error(`the embedded PostgreSQL did not accept connections within ${START_TIMEOUT_MS / 1000} s; see ${logFile}`);
+  throw new StartupError(`the embedded PostgreSQL did not accept connections within ${START_TIMEOUT_MS / 1000} s; see ${logFile}`);
 }
 
 async function ensureDatabase(url: string, database: string): Promise<void> {

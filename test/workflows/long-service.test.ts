@@ -6,7 +6,7 @@
 import { addMoscowMonths, endOfMoscowDay } from '../../src/domain/dates';
 import { completedSignal, serviceEndedSignal, stateQuery } from '../../workflows/invitation-signals';
 import {
-  createHarness, daysAgo, invitationOf, makePerson, moscowDaysAgo, receivedAt, sleepUntil, withoutEmail, type Harness,
+  createHarness, daysAgo, finished, invitationOf, makePerson, moscowDaysAgo, receivedAt, sleepUntil, withoutEmail, type Harness,
 } from './harness';
 
 const DAY = 86_400_000;
@@ -94,8 +94,10 @@ test('a reminder and a new round every half-year (continue-as-new); completing a
     expect(inv.status).toBe('active');
     expect(inv.closesAt!.getTime()).toBe(endOfMoscowDay(end));
 
-    const outcome = await handle.result();
-    expect(outcome).toEqual({ status: 'closed', reason: 'service_ended', rounds: 3 });
+    await sleepUntil(h.env, endOfMoscowDay(end) - MINUTE);
+    expect((await invitationOf(h, id)).status).toBe('active');
+    await sleepUntil(h.env, endOfMoscowDay(end) + MINUTE);
+    expect(await finished(h, handle.workflowId)).toEqual({ status: 'closed', reason: 'service_ended', rounds: 3 });
     inv = await invitationOf(h, id);
     expect(inv).toMatchObject({ status: 'closed', closeReason: 'service_ended' });
     expect(inv.closedAt!.getTime()).toBeGreaterThanOrEqual(endOfMoscowDay(end));
@@ -117,8 +119,7 @@ test('an end date reported in the past closes the link at once', async () => {
     const end = await moscowDaysAgo(h.env, 3);
     const signalledAt = await h.env.currentTimeMs();
     await handle.signal(serviceEndedSignal, { end });
-    const outcome = await handle.result();
-    expect(outcome).toEqual({ status: 'closed', reason: 'service_ended', rounds: 1 });
+    expect(await finished(h, handle.workflowId)).toEqual({ status: 'closed', reason: 'service_ended', rounds: 1 });
     const inv = await invitationOf(h, id);
     expect(inv).toMatchObject({ status: 'closed', closeReason: 'service_ended' });
     expect(inv.closedAt!.getTime()).toBeGreaterThanOrEqual(signalledAt);

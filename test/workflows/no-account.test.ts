@@ -3,7 +3,7 @@
  * link and no e-mail; the invitation is recorded as no_account and the workflow ends.
  */
 import { stateQuery } from '../../workflows/invitation-signals';
-import { createHarness, daysAgo, invitationOf, makePerson, receivedAt, withoutEmail, type Harness } from './harness';
+import { createHarness, daysAgo, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, type Harness } from './harness';
 
 const DAY = 86_400_000;
 let h: Harness;
@@ -17,8 +17,11 @@ async function expectNoAccount(body: Record<string, unknown>) {
   const { id, workflowId } = await h.post(body);
   const t0 = await receivedAt(h, id);
   const handle = h.env.client.workflow.getHandle(workflowId);
-  expect(await handle.result()).toMatchObject({ status: 'no_account' });
-  expect(await h.env.currentTimeMs()).toBeGreaterThanOrEqual(t0 + DAY); // decided at activation, not at posting
+  await h.env.sleep(DAY - 60_000);
+  expect((await handle.describe()).status.name).toBe('RUNNING'); // decided at activation, not at posting
+  expect(await handle.query(stateQuery)).toMatchObject({ stage: 'awaiting_activation' });
+  await sleepUntil(h.env, t0 + DAY + 60_000);
+  expect(await finished(h, workflowId)).toMatchObject({ status: 'no_account' });
   expect(await handle.query(stateQuery)).toMatchObject({ stage: 'no_account', nextDeadline: null, nextAction: null });
   const inv = await invitationOf(h, id);
   expect(inv).toMatchObject({ status: 'no_account', activatedAt: null, closesAt: null, round: 0 });

@@ -1,0 +1,226 @@
+/**
+ * API keys from the command line, against the configured database:
+ *
+ *   npm run keys -- create --role <role> [--region 42]... [--sector health]... [--organization <code>] --name <label>
+ *   npm run keys -- list
+ *   npm run keys -- revoke <id>
+ *
+ * With no DATABASE_URL it uses the embedded PostgreSQL of DATA_DIR: the one `npm start`
+ * runs, or, when that is not running, one started for this command alone.
+ * Exit codes: 0 done, 1 failed, 2 bad usage.
+ */
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { seedReferenceData } from '../prisma/seed';
+import { SECTORS } from '../prisma/reference-data';
+import { ConfigError, loadConfig, ZEnv } from '../src/config';
+import { createDb, type Db } from '../src/db/client';
+import { migrate } from '../src/db/migrate';
+import { ROLES, scopeProblem, type RoleName } from '../src/domain/scope';
+import {
+  ensureDataDir,
+  lockDataDir,
+  readOrCreatePiiHashKey,
+  readOrCreatePostgresPassword,
+  StartupError,
+  ZEmbeddedEnv,
+} from '../src/embedded/data-dir';
+import { embeddedDatabaseUrl, startEmbeddedPostgres } from '../src/embedded/postgres';
+import { createApiKey, listApiKeys, revokeApiKey, type NewKey } from '../src/keys';
+
+const USAGE = `Usage:
+  npm run keys -- create --role <${ROLES.join('|')}> [--region 42]... [--sector <${SECTORS.join('|')}>]... [--organization <code>] --name <label>
+  npm run keys -- list
+  npm run keys -- revoke <id>`;
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+type Command = { kind: 'create'; key: NewKey & { regions: string[]; sectors: string[] } } | { kind: 'list' } | { kind: 'revoke'; id: string };
+
+type Env = Record<string, string | undefined>;
+
+export function parseCommand(argv: string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        role: { type: 'string' },
+        region: { type: 'string', multiple: true },
+        sector: { type: 'string', multiple: true },
+        organization: { type: 'string' },
+        name: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [verb, ...rest] = positionals;
+  const options = Object.keys(values);
+  if (verb === 'list' || verb === 'revoke') {
+    if (options.length > 0) throw new UsageError(`${verb} takes no options`);
+    if (verb === 'list') {
+      if (rest.length > 0) throw new UsageError('list takes no arguments');
+      return { kind: 'list' };
+    }
+    if (rest.length !== 1) throw new UsageError('revoke takes exactly one key id');
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(rest[0]!)) {
+      throw new UsageError(`not a key id: ${rest[0]} (see the id column of \`npm run keys -- list\`)`);
+    }
+    return { kind: 'revoke', id: rest[0]!.toLowerCase() };
+  }
+  if (verb !== 'create') throw new UsageError(verb ? `unknown command: ${verb}` : 'no command given');
+  if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`);
+
+  const role = values.role as RoleName | undefined;
+  if (!role || !ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+  const name = values.name?.trim();
+  if (!name) throw new UsageError('--name <label> is required');
+  const regions = [...new Set(values.region ?? [])];
+  const sectors = [...new Set(values.sector ?? [])];
+  const badRegion = regions.find((r) => !/^\d{2}$/.test(r));
+  if (badRegion) throw new UsageError(`--region takes a two-digit region code, not ${badRegion}`);
+  const badSector = sectors.find((s) => !(SECTORS as readonly string[]).includes(s));
+  if (badSector) throw new UsageError(`unknown sector ${badSector}: one of ${SECTORS.join(', ')}`);
+  const key = { role, name, regions, sectors, organizationCode: values.organization ?? null };
+  const problem = scopeProblem(role, key);
+  if (problem) throw new UsageError(problem);
+  return { kind: 'create', key };
+}
+
+async function run(command: Command, db: Db): Promise<number> {
+  switch (command.kind) {
+    case 'create': {
+      await assertScopeExists(db, command.key);
+      const { id, key } = await createApiKey(db, command.key);
+      process.stderr.write(`Created ${command.key.role} key ${id} (${describeScope(command.key)}). It is shown only this once:\n`);
+      process.stdout.write(`${key}\n`);
+      return 0;
+    }
+    case 'list': {
+      const keys = await listApiKeys(db);
+      const rows = keys.map((k) => [
+        k.id,
+        k.role,
+        k.revokedAt ? `revoked ${k.revokedAt.toISOString().slice(0, 10)}` : 'active',
+        `${k.prefix}…`,
+        k.createdAt.toISOString().slice(0, 10),
+        describeScope(k),
+        k.name,
+      ]);
+      process.stdout.write(table([['id', 'role', 'status', 'key', 'created', 'scope', 'name'], ...rows]));
+      return 0;
+    }
+    case 'revoke': {
+      if (await revokeApiKey(db, command.id)) {
+        process.stdout.write(`Revoked ${command.id}\n`);
+        return 0;
+      }
+      process.stderr.write(`No active key with id ${command.id}\n`);
+      return 1;
+    }
+  }
+}
+
+async function assertScopeExists(db: Db, key: { regions: string[]; organizationCode?: string | null }): Promise<void> {
+  const known = await db.region.findMany({ where: { code: { in: key.regions } }, select: { code: true } });
+  const unknown = key.regions.filter((r) => !known.some((k) => k.code === r));
+  if (unknown.length > 0) throw new UsageError(`unknown region: ${unknown.join(', ')} (not a pilot region)`);
+  if (key.organizationCode && !(await db.organization.findUnique({ where: { code: key.organizationCode } }))) {
+    throw new UsageError(`unknown organization ${key.organizationCode}: create it first (PUT /v1/organizations/{code})`);
+  }
+}
+
+function describeScope(k: { regions: string[]; sectors: string[]; organizationCode?: string | null }): string {
+  if (k.organizationCode) return `organization ${k.organizationCode}`;
+  const regions = k.regions.length ? `regions ${k.regions.join(',')}` : 'all regions';
+  const sectors = k.sectors.length ? `sectors ${k.sectors.join(',')}` : 'all sectors';
+  return `${regions}; ${sectors}`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n') + '\n';
+}
+
+/**
+ * The database to work on and what to do once done. Without DATABASE_URL: the embedded
+ * PostgreSQL that `npm start` runs, or one started (and migrated) for this command.
+ */
+async function openDatabase(env: Env): Promise<{ databaseUrl: string; close(): Promise<void> }> {
+  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const settings = ZEnv.safeParse(clean);
+  if (!settings.success) {
+    const lines = settings.error.issues.map((i) => `  ${i.path.map(String).join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const production = settings.data.NODE_ENV === 'production';
+  if (production && !settings.data.DATABASE_URL) throw new ConfigError('DATABASE_URL is required when NODE_ENV=production');
+  const dataDir = production ? settings.data.DATA_DIR : ensureDataDir(settings.data.DATA_DIR);
+  const config = loadConfig({
+    ...env,
+    PII_HASH_KEY: settings.data.PII_HASH_KEY ?? (production ? undefined : readOrCreatePiiHashKey(dataDir)),
+  });
+  if (config.databaseUrl) return { databaseUrl: config.databaseUrl, close: async () => undefined };
+
+  const port = ZEmbeddedEnv.parse(clean).EMBEDDED_PG_PORT;
+  const lock = lockDataDir(dataDir);
+  if (!lock.acquired) {
+    // `npm start` (pid lock.heldBy) runs the embedded PostgreSQL.
+    return { databaseUrl: embeddedDatabaseUrl(readOrCreatePostgresPassword(dataDir), port), close: async () => undefined };
+  }
+  process.stderr.write(`Starting the embedded PostgreSQL of ${dataDir} for this command…\n`);
+  const log = pino({ level: 'warn' }, pino.destination(2));
+  try {
+    const server = await startEmbeddedPostgres({ dataDir, port, log });
+    const close = async () => {
+      await server.stop();
+      lock.release();
+    };
+    try {
+      await migrate(server.databaseUrl);
+      const db = createDb(server.databaseUrl, { max: 1 });
+      await seedReferenceData(db).finally(() => db.$disconnect());
+    } catch (err) {
+      await close();
+      throw err;
+    }
+    return { databaseUrl: server.databaseUrl, close };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function main(argv: string[], env: Env): Promise<number> {
+  let command: Command;
+  try {
+    command = parseCommand(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const database = await openDatabase(env);
+  const db = createDb(database.databaseUrl, { max: 1 });
+  try {
+    return await run(command, db);
+  } finally {
+    await db.$disconnect();
+    await database.close();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), process.env).then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      const expected = err instanceof UsageError || err instanceof ConfigError || err instanceof StartupError;
+      process.stderr.write(`${expected ? err.message : err.stack}\n`);
+      process.exit(err instanceof UsageError ? 2 : 1);
+    },
+  );
+}
