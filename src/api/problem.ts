@@ -1,7 +1,7 @@
 /** RFC 9457 problem details: the one error format of the API. */
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { FieldError } from '../domain/receipt';
+import type { FieldError } from '../domain/field-errors';
 
 export const ZProblem = z
   .object({

@@ -36,7 +36,7 @@ export function validatePolicy(p: TimingPolicy): string[] {
   if (!(p.notifyWithinDays > p.activationDelayDays && p.notifyWithinDays <= 4)) {
     problems.push('notifyWithinDays must be after activation and at most 4');
   }
-  if (!(p.linkOpenMonths >= 1)) problems.push('linkOpenMonths must be at least 1');
+  if (p.linkOpenMonths !== 1) problems.push('linkOpenMonths must be 1: a link stays active at most one month (II.6)');
   if (!(p.reminderIntervalMonths >= 1 && p.reminderIntervalMonths <= 6)) problems.push('reminderIntervalMonths must be within 1..6');
   if (!(p.timeScale > 0)) problems.push('timeScale must be positive');
   return problems;

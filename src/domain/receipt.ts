@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { addDays, ageOn, isCalendarDate, moscowDate, startOfMoscowDay } from './dates';
+import type { FieldError } from './field-errors';
 import { parseSnils } from './snils';
 
 export const MAX_BATCH = 1000;
@@ -38,10 +39,7 @@ export const ZReceiptInput = z.strictObject({
 });
 export type TReceiptInput = z.infer<typeof ZReceiptInput>;
 
-export interface FieldError {
-  path: string;
-  message: string;
-}
+export type { FieldError };
 
 export interface CheckedReceipt {
   serviceDate: string;
@@ -78,7 +76,7 @@ export function checkReceipt(input: TReceiptInput, now: Date): { ok: true; value
     errors.push({ path: 'recipient.birthDate', message: 'must not be after the service date' });
   }
   const minor = ageOn(input.recipient.birthDate, serviceDate) < 18;
-  if (minor && input.representatives.length === 0) {
+  if (minor && input.representatives.length === 0 && input.recipient.birthDate <= serviceDate) {
     errors.push({ path: 'representatives', message: 'a recipient under 18 on the service date needs a legal representative' });
   }
   input.representatives.forEach((rep, i) => {

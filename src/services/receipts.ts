@@ -6,7 +6,9 @@
  */
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
-import { ZReceiptInput, canonicalReceipt, checkReceipt, type FieldError, type TReceiptInput } from '../domain/receipt';
+import type { FieldError } from '../domain/field-errors';
+import { ZReceiptInput, canonicalReceipt, checkReceipt, type TReceiptInput } from '../domain/receipt';
+import { fieldErrors } from '../domain/field-errors';
 import { inScope, type Principal } from '../domain/scope';
 import type { Secrets } from '../security';
 import { invitationWorkflowId } from '../temporal/shared';
@@ -38,7 +40,7 @@ export class ReceiptService {
   async ingest(principal: Principal, body: unknown): Promise<IngestOutcome> {
     const parsed = ZReceiptInput.safeParse(body);
     if (!parsed.success) {
-      return { kind: 'invalid', errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
+      return { kind: 'invalid', errors: fieldErrors(parsed.error.issues) };
     }
     return this.ingestValid(principal, parsed.data);
   }

@@ -2,7 +2,7 @@
  * The real app over a fresh database and the time-skipping Temporal server (workflows are
  * started there; no worker runs, so they stay at their first step). HTTP via `inject`.
  */
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { buildApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
@@ -25,7 +25,7 @@ export interface TestApp {
   secrets: Secrets;
   keys: Record<'admin' | 'integrator' | 'otherIntegrator' | 'federal' | 'region' | 'organization', string>;
   /** `inject` with a bearer key. */
-  call(key: string | null, options: InjectOptions): ReturnType<FastifyInstance['inject']>;
+  call(key: string | null, options: InjectOptions): Promise<LightMyRequestResponse>;
   key(role: RoleName, scope?: { regions?: string[]; sectors?: string[]; organizationCode?: string }, name?: string): Promise<string>;
   close(): Promise<void>;
 }

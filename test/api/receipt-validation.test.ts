@@ -19,11 +19,12 @@ const HOUR = 3600_000;
 /** A Moscow calendar date `days` from today. */
 const moscowDay = (days: number) => new Date(Date.now() + 3 * HOUR + days * 24 * HOUR).toISOString().slice(0, 10);
 
-type Body = ReturnType<typeof receiptBody> & Record<string, unknown>;
+type Person = { lastName: string; firstName: string; middleName?: string | null; birthDate: string; snils: string };
+type Body = { externalId: string; organization: string; service: unknown; recipient: Person; representatives: Person[]; [key: string]: unknown };
 
 /** A valid receipt whose people have names no message could contain by chance. */
 function body(): Body {
-  const b = receiptBody() as Body;
+  const b = receiptBody() as unknown as Body;
   b.recipient = { ...b.recipient, lastName: 'Зюзикова', firstName: 'Евлампия', middleName: 'Фортунатовна' };
   return b;
 }

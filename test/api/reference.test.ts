@@ -91,13 +91,13 @@ describe('GET /v1/organizations is scoped by the caller', () => {
   const ours = (orgs: Org[]) => orgs.map((o) => o.code).filter((c) => OURS.includes(c)).sort();
 
   test.each([
-    ['federal', () => t.keys.federal, [ORG.code, SCHOOL_42.code, HOSPITAL_54.code, GYM_16.code], () => true],
-    ['admin', () => t.keys.admin, [ORG.code, SCHOOL_42.code, HOSPITAL_54.code, GYM_16.code], () => true],
-    ['region 42', () => t.keys.region, [ORG.code, SCHOOL_42.code], (o: Org) => o.region === '42'],
-    ['organization', () => t.keys.organization, [ORG.code], (o: Org) => o.code === ORG.code],
-    ['integrator of region 42', () => t.keys.integrator, [ORG.code, SCHOOL_42.code], (o: Org) => o.region === '42'],
-    ['integrator of region 54', () => t.keys.otherIntegrator, [HOSPITAL_54.code], (o: Org) => o.region === '54'],
-  ])('%s sees %j', async (_name, key, visible, allowed) => {
+    ['federal', [ORG.code, SCHOOL_42.code, HOSPITAL_54.code, GYM_16.code], () => t.keys.federal, () => true],
+    ['admin', [ORG.code, SCHOOL_42.code, HOSPITAL_54.code, GYM_16.code], () => t.keys.admin, () => true],
+    ['region 42', [ORG.code, SCHOOL_42.code], () => t.keys.region, (o: Org) => o.region === '42'],
+    ['organization', [ORG.code], () => t.keys.organization, (o: Org) => o.code === ORG.code],
+    ['integrator of region 42', [ORG.code, SCHOOL_42.code], () => t.keys.integrator, (o: Org) => o.region === '42'],
+    ['integrator of region 54', [HOSPITAL_54.code], () => t.keys.otherIntegrator, (o: Org) => o.region === '54'],
+  ])('%s sees %j', async (_name, visible, key, allowed) => {
     const orgs = await list(key());
     expect(ours(orgs)).toEqual([...visible].sort());
     expect(orgs.filter((o) => !allowed(o))).toEqual([]);
@@ -119,12 +119,15 @@ describe('GET /v1/organizations is scoped by the caller', () => {
     expect(await list(t.keys.federal, '?limit=1')).toHaveLength(1);
   });
 
-  test('filtering outside the scope shows nobody else\'s organisations', async () => {
-    for (const [key, query] of [[t.keys.region, '?region=54'], [t.keys.organization, '?region=16'], [t.keys.integrator, '?type=sports&region=16']]) {
+  test('filtering by a region outside the scope is 403; an organisation key only ever sees its own', async () => {
+    for (const [key, query] of [[t.keys.region, '?region=54'], [t.keys.integrator, '?type=sports&region=16']]) {
       const res = await t.call(key, { method: 'GET', url: `/v1/organizations${query}` });
-      expect([200, 403]).toContain(res.statusCode);
-      if (res.statusCode === 200) expect(res.json().organizations).toEqual([]);
+      expect(res.statusCode).toBe(403);
+      expect(res.headers['content-type']).toContain('application/problem+json');
     }
+    const own = await t.call(t.keys.organization, { method: 'GET', url: '/v1/organizations?region=16' });
+    expect(own.statusCode).toBe(200);
+    expect(own.json().organizations).toEqual([]);
   });
 
   test('every organisation carries its sector', async () => {
@@ -152,8 +155,9 @@ describe('PUT /v1/regions/{code}/organization-types', () => {
 
   test.each([
     ['the unknown type last', ['types.1'], ['healthcare', 'dentistry']],
-    ['the unknown type first', ['types.0'], ['dentistry', 'healthcare']],
-    ['two unknown types', ['types.0', 'types.2'], ['zoo', 'sports', 'aquarium']],
+    ['the unknown type first', ['types.0'], ['zoo', 'healthcare']],
+    ['two unknown types', ['types.0', 'types.2'], ['zoo', 'sports', 'aquarium', 'healthcare']],
+    ['after a repeated type', ['types.2'], ['sports', 'sports', 'dentistry']],
   ])('%s → 422 at the index it was sent at, %j; nothing changes', async (_name, expected, types) => {
     const before = await typesOf('31');
     const res = await putTypes('31', { types });

@@ -4,7 +4,7 @@ import { addDays, addMoscowMonths, ageOn, endOfMoscowDay, isCalendarDate, moscow
 const at = (iso: string) => Date.parse(iso);
 
 describe('isCalendarDate', () => {
-  test.each([
+  test.each<[string, boolean, string?]>([
     ['2026-03-02', true],
     ['2024-02-29', true, 'leap year'],
     ['2000-02-29', true, 'divisible by 400: leap'],
@@ -34,7 +34,7 @@ describe('isCalendarDate', () => {
 });
 
 describe('moscowDate: the Moscow day turns at 21:00 UTC', () => {
-  test.each([
+  test.each<[string, string, string?]>([
     ['2026-03-01T20:59:59.999Z', '2026-03-01'],
     ['2026-03-01T21:00:00.000Z', '2026-03-02'],
     ['2026-03-01T00:00:00.000Z', '2026-03-01'],
@@ -100,7 +100,7 @@ describe('addMoscowMonths keeps the Moscow wall clock and clamps to the end of a
 });
 
 describe('ageOn: full years, a birthday counts from the day itself', () => {
-  test.each([
+  test.each<[string, string, number, string?]>([
     ['2008-03-02', '2026-03-01', 17, 'the day before the 18th birthday'],
     ['2008-03-02', '2026-03-02', 18, 'the 18th birthday'],
     ['2008-03-02', '2026-03-03', 18],

@@ -93,7 +93,7 @@ describe('validatePolicy', () => {
     expect(validatePolicy(p(overrides))).toEqual([]);
   });
 
-  test.each([
+  test.each<[Partial<TimingPolicy>, RegExp, string]>([
     [{ activationDelayDays: -1 }, /activationDelayDays/, 'activation before T0'],
     [{ activationDelayDays: 4 }, /activationDelayDays/, 'later than 3 days (II.6)'],
     [{ activationDelayDays: Number.NaN }, /activationDelayDays/, 'not a number'],
@@ -107,7 +107,7 @@ describe('validatePolicy', () => {
     [{ timeScale: 0 }, /timeScale/, 'time stands still'],
     [{ timeScale: -1 }, /timeScale/, 'time runs backwards'],
   ])('%j is invalid: %s (%s)', (overrides, problem) => {
-    expect(validatePolicy(p(overrides as Partial<TimingPolicy>))).toEqual(expect.arrayContaining([expect.stringMatching(problem as RegExp)]));
+    expect(validatePolicy(p(overrides))).toEqual(expect.arrayContaining([expect.stringMatching(problem)]));
   });
 
   test('every problem is reported at once', () => {

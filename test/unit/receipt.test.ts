@@ -53,7 +53,7 @@ describe('isLate: due by the end of the Moscow day after the service', () => {
 });
 
 describe('a minor on the service date needs a legal representative', () => {
-  test.each([
+  test.each<[string, Record<string, unknown>, string, boolean, string]>([
     ['one_time', oneTime('2026-03-01'), '2008-03-02', true, '17 years 364 days'],
     ['one_time', oneTime('2026-03-02'), '2008-03-02', false, 'the 18th birthday'],
     ['one_time', oneTime('2026-03-02'), '2008-03-01', false, '18 years and a day'],

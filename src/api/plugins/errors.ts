@@ -2,6 +2,7 @@
 import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { fieldErrors } from '../../domain/field-errors';
 import { HttpProblem, sendProblem } from '../problem';
 
 export default fp(
@@ -9,10 +10,14 @@ export default fp(
     app.setErrorHandler<FastifyError>((err, request, reply) => {
       if (err instanceof HttpProblem) return sendProblem(reply, err.status, err.detail, err.errors);
       if (hasZodFastifySchemaValidationErrors(err)) {
-        const errors = err.validation.map((v) => ({
-          path: v.instancePath.replace(/^\//, '').replace(/\//g, '.'),
-          message: v.message ?? 'is invalid',
-        }));
+        const errors = fieldErrors(
+          err.validation.map((v) => ({
+            code: v.keyword,
+            path: v.instancePath.split('/').filter(Boolean),
+            message: v.message ?? 'is invalid',
+            keys: (v.params as { keys?: string[] }).keys,
+          })),
+        );
         const where = err.validationContext === 'body' ? 'request body' : err.validationContext ?? 'request';
         return sendProblem(reply, 422, `The ${where} is invalid`, errors);
       }

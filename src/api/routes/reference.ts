@@ -69,8 +69,10 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     },
   }, async (request) => {
     const { region, type, limit, offset } = request.query;
+    const principal = principalOf(request);
+    await assertFilterInScope(principal, region, type);
     const where: Prisma.OrganizationWhereInput = {
-      AND: [scopeFilter(principalOf(request)), region ? { regionCode: region } : {}, type ? { typeCode: type } : {}],
+      AND: [scopeFilter(principal), region ? { regionCode: region } : {}, type ? { typeCode: type } : {}],
     };
     const rows = await db.organization.findMany({ where, include: { type: true }, orderBy: { code: 'asc' }, take: limit, skip: offset });
     return { organizations: rows.map(view) };
@@ -104,7 +106,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     const types = [...new Set(request.body.types)].sort();
     if (!(await db.region.findUnique({ where: { code } }))) throw new HttpProblem(404, 'No such region');
     const known = new Set((await db.organizationType.findMany()).map((t) => t.code));
-    const errors = types.flatMap((t, i) => (known.has(t) ? [] : [{ path: `types.${i}`, message: `unknown organization type ${t}` }]));
+    const errors = request.body.types.flatMap((t, i) => (known.has(t) ? [] : [{ path: `types.${i}`, message: `unknown organization type ${t}` }]));
     if (errors.length > 0) throw new HttpProblem(422, 'Unknown organization types', errors);
     await db.$transaction([
       db.regionOrganizationType.deleteMany({ where: { regionCode: code, typeCode: { notIn: types } } }),
@@ -112,6 +114,16 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     ]);
     return { region: code, types };
   });
+
+  /** Asking for a region or a sector outside the caller's scope is a 403, not an empty list. */
+  async function assertFilterInScope(p: Principal, region: string | undefined, type: string | undefined): Promise<void> {
+    if (p.role === 'organization') return;
+    if (region && p.regions.length > 0 && !p.regions.includes(region)) throw new HttpProblem(403, `Region ${region} is outside this key's scope`);
+    if (type && p.sectors.length > 0) {
+      const row = await db.organizationType.findUnique({ where: { code: type } });
+      if (row && !p.sectors.includes(row.sector)) throw new HttpProblem(403, `Type ${type} is outside this key's scope`);
+    }
+  }
 };
 
 function scopeFilter(p: Principal): Prisma.OrganizationWhereInput {
