@@ -9,7 +9,7 @@
  * A second Ctrl-C exits at once.
  */
 import { Connection } from '@temporalio/client';
-import { Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import { seedReferenceData } from '../prisma/seed';
 import { loadConfig, ZEnv, ConfigError, type Config, type TEnv } from './config';
@@ -80,7 +80,7 @@ class Shutdown {
 
 async function main(env: Env): Promise<void> {
   const settings = parseEnv(env);
-  const log = pino({ level: settings.LOG_LEVEL, base: { service: 'start' } });
+  const log = pino({ level: settings.LOG_LEVEL });
   const shutdown = new Shutdown(log);
   try {
     await start(env, settings, log, shutdown);
@@ -99,12 +99,14 @@ async function start(env: Env, settings: TEnv, log: Logger, shutdown: Shutdown):
   if (production && (!settings.DATABASE_URL || !settings.TEMPORAL_ADDRESS || !settings.PII_HASH_KEY)) {
     throw new ConfigError('NODE_ENV=production needs DATABASE_URL, TEMPORAL_ADDRESS and PII_HASH_KEY: it never starts embedded servers');
   }
-  const dataDir = ensureDataDir(settings.DATA_DIR);
-  const piiHashKey = settings.PII_HASH_KEY ?? readOrCreatePiiHashKey(dataDir);
-
   const embedPostgres = !settings.DATABASE_URL;
   const embedTemporal = !settings.TEMPORAL_ADDRESS;
-  if (embedPostgres || embedTemporal) {
+  // Only the embedded mode and a generated PII_HASH_KEY keep anything on disk.
+  const usesDataDir = embedPostgres || embedTemporal || !settings.PII_HASH_KEY;
+  const dataDir = usesDataDir ? ensureDataDir(settings.DATA_DIR) : null;
+  const piiHashKey = settings.PII_HASH_KEY ?? readOrCreatePiiHashKey(dataDir!);
+
+  if (dataDir && (embedPostgres || embedTemporal)) {
     const lock = lockDataDir(dataDir);
     if (!lock.acquired) {
       throw new StartupError(`another process (pid ${lock.heldBy}) runs the embedded servers of ${dataDir}: stop it, or set DATA_DIR to another directory`);
@@ -114,11 +116,11 @@ async function start(env: Env, settings: TEnv, log: Logger, shutdown: Shutdown):
   const started = Date.now();
   const [postgres, temporal] = await startedOrFailed([
     embedPostgres
-      ? startEmbeddedPostgres({ dataDir, port: embedded.EMBEDDED_PG_PORT, log, onSpawn: (s) => shutdown.add('postgres', stoppable(s)) })
+      ? startEmbeddedPostgres({ dataDir: dataDir!, port: embedded.EMBEDDED_PG_PORT, log, onSpawn: (s) => shutdown.add('postgres', stoppable(s)) })
       : undefined,
     embedTemporal
       ? startTemporalDevServer({
-          dataDir,
+          dataDir: dataDir!,
           namespace: settings.TEMPORAL_NAMESPACE,
           cliPath: embedded.TEMPORAL_CLI_PATH,
           searchPath: env.PATH,
@@ -137,20 +139,32 @@ async function start(env: Env, settings: TEnv, log: Logger, shutdown: Shutdown):
     TEMPORAL_ADDRESS: temporal?.address ?? settings.TEMPORAL_ADDRESS,
     PII_HASH_KEY: piiHashKey,
   });
-  const demoKeys = await prepare(config, dataDir, Boolean(postgres), log);
+  const demoKeys = await prepare(config, postgres ? dataDir : null, log);
 
-  // The SDK's runtime would shut the worker down on SIGINT by itself, racing our ordered
-  // shutdown (services, then Temporal, then PostgreSQL): signals are ours.
-  Runtime.install({ shutdownSignals: [] });
-
+  installTemporalRuntime(log, settings.LOG_LEVEL);
   const services = await runServices(config, log);
   shutdown.add('services', { stop: () => services.close() });
   log.info({ ms: Date.now() - started }, 'started');
   process.stdout.write(banner({ apiUrl: services.apiUrl, temporal, config, dataDir, demoKeys }));
 }
 
-/** Search attributes, schema, reference data and, on an embedded database, demo keys. */
-async function prepare(config: Config, dataDir: string, embeddedDatabase: boolean, log: Logger): Promise<TDemoKeys | null> {
+/**
+ * The Temporal SDK's runtime, before any worker exists. By default it shuts workers down on
+ * SIGINT by itself, racing our ordered shutdown (services, then Temporal, then PostgreSQL):
+ * signals are ours. Its log lines go through our logger.
+ */
+function installTemporalRuntime(log: Logger, level: TEnv['LOG_LEVEL']): void {
+  const temporalLog = log.child({ component: 'temporal-sdk' });
+  const levels = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN' } as const;
+  const sdkLevel = level in levels ? levels[level as keyof typeof levels] : 'ERROR';
+  const logger = new DefaultLogger(sdkLevel, ({ level: entryLevel, message, meta }) => {
+    temporalLog[entryLevel.toLowerCase() as Lowercase<typeof entryLevel>](meta ?? {}, message);
+  });
+  Runtime.install({ shutdownSignals: [], logger });
+}
+
+/** Search attributes, schema, reference data and, on an embedded database, demo keys (kept in `demoKeysDir`). */
+async function prepare(config: Config, demoKeysDir: string | null, log: Logger): Promise<TDemoKeys | null> {
   const connection = await Connection.connect({ address: config.temporal.address! });
   try {
     const added = await ensureSearchAttributes(connection, config.temporal.namespace);
@@ -163,7 +177,7 @@ async function prepare(config: Config, dataDir: string, embeddedDatabase: boolea
   const db = createDb(config.databaseUrl!, { max: 2 });
   try {
     await seedReferenceData(db);
-    return embeddedDatabase ? await ensureDemoKeys(db, dataDir) : null;
+    return demoKeysDir ? await ensureDemoKeys(db, demoKeysDir) : null;
   } finally {
     await db.$disconnect();
   }
@@ -184,7 +198,7 @@ async function ensureDemoKeys(db: Db, dataDir: string): Promise<TDemoKeys> {
   return { admin, integrator };
 }
 
-function banner(o: { apiUrl: string; temporal?: TemporalDevServer; config: Config; dataDir: string; demoKeys: TDemoKeys | null }): string {
+function banner(o: { apiUrl: string; temporal?: TemporalDevServer; config: Config; dataDir: string | null; demoKeys: TDemoKeys | null }): string {
   const api = o.apiUrl.replace(/\/+$/, '');
   const lines = [
     '',
@@ -194,8 +208,8 @@ function banner(o: { apiUrl: string; temporal?: TemporalDevServer; config: Confi
     o.temporal
       ? `  Temporal UI  ${o.temporal.uiUrl}`
       : `  Temporal     ${o.config.temporal.address} (namespace ${o.config.temporal.namespace})`,
-    `  Data         ${o.dataDir}`,
   ];
+  if (o.dataDir) lines.push(`  Data         ${o.dataDir}`);
   if (o.demoKeys) {
     lines.push(
       '  Demo keys (development database only)',

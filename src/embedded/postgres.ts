@@ -67,6 +67,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     { detached: true, stdio: ['ignore', out, out], ...runAs },
   );
   closeSync(out);
+  let spawnError: Error | undefined;
+  child.once('error', (err) => (spawnError = err));
   const server: EmbeddedPostgres = {
     databaseUrl: embeddedDatabaseUrl(password, port),
     stop: () => stopChild(child, 'SIGINT', 30_000, 'SIGQUIT'),
@@ -74,9 +76,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   };
   options.onSpawn?.(server);
 
-  await waitUntilReady(child, embeddedDatabaseUrl(password, port, 'postgres'), logFile);
+  await waitUntilReady(child, embeddedDatabaseUrl(password, port, 'postgres'), logFile, () => spawnError);
   await ensureDatabase(embeddedDatabaseUrl(password, port, 'postgres'), EMBEDDED_DATABASE);
-  log.info({ port, pid: child.pid }, 'embedded PostgreSQL is ready');
+  log.info({ port, serverPid: child.pid }, 'embedded PostgreSQL is ready');
   return server;
 }
 
@@ -207,7 +209,7 @@ async function stopLeftoverServer(pgData: string, log: Logger): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
   if (!Number.isInteger(pid) || !isPostgresProcess(pid)) return;
-  log.warn({ pid }, 'stopping an embedded PostgreSQL left running by an earlier run');
+  log.warn({ serverPid: pid }, 'stopping an embedded PostgreSQL left running by an earlier run');
   process.kill(pid, 'SIGINT');
   for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(100)) {
     if (!isPostgresProcess(pid)) return;
@@ -223,9 +225,11 @@ function isPostgresProcess(pid: number): boolean {
   }
 }
 
-async function waitUntilReady(child: ChildProcess, url: string, logFile: string): Promise<void> {
+async function waitUntilReady(child: ChildProcess, url: string, logFile: string, spawnError: () => Error | undefined): Promise<void> {
   const exited = waitForExit(child);
   for (const deadline = Date.now() + START_TIMEOUT_MS; Date.now() < deadline; ) {
+    const error = spawnError();
+    if (error) throw new StartupError(`could not run the embedded PostgreSQL: ${error.message}`);
     if (!isRunning(child)) {
       throw new StartupError(`the embedded PostgreSQL exited at start (code ${child.exitCode}); last lines of ${logFile}:\n${logTail(logFile)}`);
     }

@@ -4,7 +4,7 @@
  * search attributes registered at launch. It runs in its own process group so that a
  * Ctrl-C in the terminal reaches only us, and we stop it after the worker has drained.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -93,24 +93,27 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     throw new StartupError(`could not run ${cli}: ${err.message}; ${INSTALL_HINT}`);
   });
 
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
+  await waitUntilServing(child, server.address, logFile);
+  log.info({ address: server.address, serverPid: child.pid }, 'Temporal dev server is ready');
+  return server;
+}
+
+/** Until the frontend accepts a client connection, the process dies, or the time is up. */
+async function waitUntilServing(child: ChildProcess, address: string, logFile: string): Promise<void> {
+  for (const deadline = Date.now() + START_TIMEOUT_MS; ; await sleep(200)) {
     if (!isRunning(child)) {
       throw new StartupError(`the Temporal dev server exited at start (code ${child.exitCode}); last lines of ${logFile}:\n${logTail(logFile)}`);
     }
     try {
-      const connection = await Connection.connect({ address: server.address, connectTimeout: 1_000 });
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       await connection.close();
-      break;
+      return;
     } catch (err) {
       if (Date.now() > deadline) {
         throw new StartupError(`the Temporal dev server did not accept connections within ${START_TIMEOUT_MS / 1000} s (${(err as Error).message}); see ${logFile}`);
       }
-      await sleep(200);
     }
   }
-  log.info({ address: server.address, pid: child.pid }, 'Temporal dev server is ready');
-  return server;
 }
 
 /**
@@ -177,7 +180,7 @@ async function stopLeftoverServer(pidFile: string, log: Logger): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
   if (Number.isInteger(pid) && isTemporalProcess(pid)) {
-    log.warn({ pid }, 'stopping a Temporal dev server left running by an earlier run');
+    log.warn({ serverPid: pid }, 'stopping a Temporal dev server left running by an earlier run');
     process.kill(pid, 'SIGTERM');
     for (const deadline = Date.now() + 15_000; isTemporalProcess(pid); await sleep(100)) {
       if (Date.now() > deadline) {
