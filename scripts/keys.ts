@@ -23,7 +23,6 @@ import {
   readOrCreatePiiHashKey,
   readOrCreatePostgresPassword,
   StartupError,
-  ZEmbeddedEnv,
 } from '../src/embedded/data-dir';
 import { embeddedDatabaseUrl, startEmbeddedPostgres } from '../src/embedded/postgres';
 import { createApiKey, listApiKeys, revokeApiKey, type NewKey } from '../src/keys';
@@ -167,7 +166,7 @@ async function openDatabase(env: Env): Promise<{ databaseUrl: string; close(): P
   });
   if (config.databaseUrl) return { databaseUrl: config.databaseUrl, close: async () => undefined };
 
-  const port = ZEmbeddedEnv.parse(clean).EMBEDDED_PG_PORT;
+  const port = settings.data.EMBEDDED_PG_PORT;
   const lock = lockDataDir(dataDir);
   if (!lock.acquired) {
     // `npm start` (pid lock.heldBy) runs the embedded PostgreSQL.

@@ -5,6 +5,7 @@ import { z } from 'zod';
  * README.md is here, under exactly that name; the type is inferred from the schema.
  */
 const ZPositiveNumber = z.coerce.number().positive();
+const ZPort = z.coerce.number().int().min(1).max(65535);
 
 export const ZEnv = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -27,6 +28,11 @@ export const ZEnv = z.object({
   POLICY_REMINDER_INTERVAL_MONTHS: z.coerce.number().int().min(1).max(6).default(6),
   RECONCILE_INTERVAL_SECONDS: ZPositiveNumber.default(20),
   RECONCILE_GRACE_SECONDS: ZPositiveNumber.default(30),
+  // Embedded mode only (`npm start` without DATABASE_URL / TEMPORAL_ADDRESS).
+  EMBEDDED_PG_PORT: ZPort.default(5433),
+  EMBEDDED_TEMPORAL_PORT: ZPort.default(7233),
+  EMBEDDED_TEMPORAL_UI_PORT: ZPort.default(8233),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
 });
 export type TEnv = z.infer<typeof ZEnv>;
 
@@ -55,14 +61,17 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Parses and validates the environment; the message names every wrong variable. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): TEnv {
+  const parsed = ZEnv.safeParse(blankToUndefined(source));
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  ${i.path.map(String).join('.')}: ${i.message}`);
+  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}
+
 /** Parses an environment (process.env by default) into the typed configuration. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
-  const parsed = ZEnv.safeParse(blankToUndefined(source));
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(source);
   if (!e.PII_HASH_KEY) {
     throw new ConfigError(
       e.NODE_ENV === 'production'

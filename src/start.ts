@@ -12,10 +12,10 @@ import { Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import { seedReferenceData } from '../prisma/seed';
-import { loadConfig, ZEnv, ConfigError, type Config, type TEnv } from './config';
+import { ConfigError, loadConfig, parseEnv, type Config, type TEnv } from './config';
 import { createDb, type Db } from './db/client';
 import { migrate } from './db/migrate';
-import { ensureDataDir, lockDataDir, readDemoKeys, readOrCreatePiiHashKey, StartupError, writeDemoKeys, ZEmbeddedEnv, type TDemoKeys } from './embedded/data-dir';
+import { ensureDataDir, lockDataDir, readDemoKeys, readOrCreatePiiHashKey, StartupError, writeDemoKeys, type TDemoKeys } from './embedded/data-dir';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres';
 import { startTemporalDevServer, type TemporalDevServer } from './embedded/temporal';
 import { createApiKey, principalForKey } from './keys';
@@ -79,7 +79,13 @@ class Shutdown {
 }
 
 async function main(env: Env): Promise<void> {
-  const settings = parseEnv(env);
+  let settings: TEnv;
+  try {
+    settings = parseEnv(env);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(1);
+  }
   const log = pino({ level: settings.LOG_LEVEL });
   const shutdown = new Shutdown(log);
   try {
@@ -94,7 +100,7 @@ async function main(env: Env): Promise<void> {
 }
 
 async function start(env: Env, settings: TEnv, log: Logger, shutdown: Shutdown): Promise<void> {
-  const embedded = parseEmbeddedEnv(env);
+  const embedded = settings;
   const production = settings.NODE_ENV === 'production';
   if (production && (!settings.DATABASE_URL || !settings.TEMPORAL_ADDRESS || !settings.PII_HASH_KEY)) {
     throw new ConfigError('NODE_ENV=production needs DATABASE_URL, TEMPORAL_ADDRESS and PII_HASH_KEY: it never starts embedded servers');
@@ -232,28 +238,6 @@ async function startedOrFailed<A, B>(starts: [Promise<A> | undefined, Promise<B>
   if (a.status === 'rejected') throw a.reason;
   if (b.status === 'rejected') throw b.reason;
   return [a.value, b.value];
-}
-
-/** The configuration without its PII_HASH_KEY check: that key may still be generated. */
-function parseEnv(env: Env): TEnv {
-  const parsed = ZEnv.safeParse(clean(env));
-  if (parsed.success) return parsed.data;
-  process.stderr.write(`${describeIssues(parsed.error.issues)}\n`);
-  process.exit(1);
-}
-
-function parseEmbeddedEnv(env: Env) {
-  const parsed = ZEmbeddedEnv.safeParse(clean(env));
-  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error.issues));
-  return parsed.data;
-}
-
-function describeIssues(issues: { path: PropertyKey[]; message: string }[]): string {
-  return `Invalid configuration:\n${issues.map((i) => `  ${i.path.map(String).join('.')}: ${i.message}`).join('\n')}`;
-}
-
-function clean(env: Env): Env {
-  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
 }
 
 void main(process.env);

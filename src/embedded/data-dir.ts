@@ -16,22 +16,10 @@ export const POSTGRES_PASSWORD_FILE = 'postgres-password';
 export const DEMO_KEYS_FILE = 'demo-keys.json';
 const LOCK_FILE = 'embedded.pid';
 
-/**
- * Settings of the embedded servers only (ports, where the Temporal CLI is), read from the
- * same environment as src/config.ts. They mean nothing once DATABASE_URL and
- * TEMPORAL_ADDRESS are set.
- */
+/** Default ports of the embedded servers (EMBEDDED_* in src/config.ts override them). */
 export const EMBEDDED_PG_PORT = 5433;
 export const EMBEDDED_TEMPORAL_PORT = 7233;
 export const EMBEDDED_TEMPORAL_UI_PORT = 8233;
-const ZPort = z.coerce.number().int().min(1).max(65535);
-export const ZEmbeddedEnv = z.object({
-  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
-  EMBEDDED_PG_PORT: ZPort.default(EMBEDDED_PG_PORT),
-  EMBEDDED_TEMPORAL_PORT: ZPort.default(EMBEDDED_TEMPORAL_PORT),
-  EMBEDDED_TEMPORAL_UI_PORT: ZPort.default(EMBEDDED_TEMPORAL_UI_PORT),
-});
-export type TEmbeddedEnv = z.infer<typeof ZEmbeddedEnv>;
 
 /** A failure to start that the message explains (port taken, binary missing…): no stack needed. */
 export class StartupError extends Error {
