@@ -4,13 +4,13 @@
 # starts embedded servers: DATABASE_URL, TEMPORAL_ADDRESS and PII_HASH_KEY must be set.
 # It migrates and seeds the database at start. docker-compose.yml shows a whole stack.
 
-# The Prisma client is generated here (npm ci's postinstall runs `npm run generate`, which
+# The Prisma client is generated here (npm install's postinstall runs `npm run generate`, which
 # needs the schema and the prisma CLI, a dev dependency).
 FROM node:20-slim AS generate
 WORKDIR /app
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
-RUN npm ci --no-audit --no-fund --loglevel=error && test -d src/generated/prisma
+RUN npm install --no-audit --no-fund --loglevel=error && test -d src/generated/prisma
 
 FROM node:20-slim
 ENV NODE_ENV=production \
@@ -18,9 +18,11 @@ ENV NODE_ENV=production \
     PORT=3000
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm install, not npm ci: the lockfile was made where some platforms' optional packages
+# (@swc/core for macOS) are unreachable, and npm ci rejects it for that.
 # --ignore-scripts: no prisma CLI here for the postinstall; no other production dependency
 # needs its install script (the embedded PostgreSQL binaries come along unused).
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error && npm cache clean --force
+RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error && npm cache clean --force
 COPY tsconfig.json ./
 COPY prisma ./prisma
 COPY workflows ./workflows
