@@ -107,7 +107,7 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log, cloc
     });
     if (n.status === 'sent') return { status: 'sent' };
     const invitation = n.invitationRound.invitation;
-    if (n.link.unsubscribedAt || invitation.status !== 'active') {
+    if (n.link.unsubscribedAt || invitation.status !== 'active' || invitation.receipt.status === 'cancelled') {
       await db.notification.update({ where: { id: n.id }, data: { status: 'skipped' } });
       return { status: 'skipped' };
     }

@@ -45,8 +45,8 @@ export async function invitationWorkflow(input: InvitationInput): Promise<Invita
     nextDeadline: null as number | null,
     nextAction: null as InvitationState['nextAction'],
     serviceEnd: input.serviceEnd,
-    /** A one-time service, or a long one that ended before its first e-mail. */
-    oneTime: input.serviceKind === 'one_time',
+    /** When this run's first e-mails were done with (round 1 only); null before. */
+    firstEmailAt: null as number | null,
     cancelled: false,
     completedRound: 0,
     unsubscribed: input.unsubscribed ?? false,
@@ -79,8 +79,18 @@ export async function invitationWorkflow(input: InvitationInput): Promise<Invita
     unsubscribed: s.unsubscribed,
   }));
 
+  /**
+   * One-time rules: a one-time service, or a long one whose end came before its first
+   * e-mail (link open one month from T0, one e-mail), however late that end is reported.
+   */
+  function oneTime(): boolean {
+    if (input.serviceKind === 'one_time') return true;
+    if (round > 1 || s.serviceEnd === null) return false;
+    return schedule.serviceEndClosesAt(s.serviceEnd) <= (s.firstEmailAt ?? Date.now());
+  }
+
   function closesAt(): number | null {
-    if (s.oneTime) return schedule.oneTimeClosesAt();
+    if (oneTime()) return schedule.oneTimeClosesAt();
     return s.serviceEnd ? schedule.serviceEndClosesAt(s.serviceEnd) : null;
   }
 
@@ -91,24 +101,21 @@ export async function invitationWorkflow(input: InvitationInput): Promise<Invita
     s.nextAction = action;
   }
 
-  async function close(reason: CloseReason): Promise<InvitationOutcome> {
+  async function close(reason: CloseReason, rounds = round): Promise<InvitationOutcome> {
     await db.closeInvitation({ receiptId: input.receiptId, reason });
     enter(reason === 'withdrawn' ? 'withdrawn' : 'closed', null, null);
-    return reason === 'withdrawn' ? { status: 'withdrawn', reason, rounds: round } : { status: 'closed', reason, rounds: round };
+    return { status: reason === 'withdrawn' ? 'withdrawn' : 'closed', reason, rounds };
   }
 
-  /** A long service whose end is already behind it before the first e-mail follows one-time rules. */
-  function endedBeforeFirstEmail(): boolean {
-    return !s.oneTime && s.serviceEnd !== null && schedule.serviceEndClosesAt(s.serviceEnd) <= Date.now();
-  }
-
+  // What the database says about the link's closing, kept in step with the rules above.
+  let storedClosesAt = closesAt();
   if (round === 1) {
     enter('awaiting_activation', schedule.activationAt(), 'activate');
     await waitUntil(() => s.cancelled, schedule.activationAt());
-    if (s.cancelled) return close('withdrawn');
-    if (endedBeforeFirstEmail()) s.oneTime = true;
-    const activation = await db.activateInvitation({ receiptId: input.receiptId, closesAt: iso(closesAt()) });
-    if (activation.status === 'withdrawn') return close('withdrawn');
+    if (s.cancelled) return close('withdrawn', 0);
+    storedClosesAt = closesAt();
+    const activation = await db.activateInvitation({ receiptId: input.receiptId, closesAt: iso(storedClosesAt) });
+    if (activation.status === 'withdrawn') return close('withdrawn', 0);
     if (activation.status === 'no_account') {
       enter('no_account', null, null);
       return { status: 'no_account', rounds: 0 };
@@ -117,16 +124,24 @@ export async function invitationWorkflow(input: InvitationInput): Promise<Invita
 
   if (!s.unsubscribed && !s.cancelled) {
     enter('notifying', schedule.notifyDeadline(round), 'notify');
-    await notifyRound(input.receiptId, round, schedule.notifyDeadline(round), input.policy.timeScale);
+    const sending = notifyRound(input.receiptId, round, schedule.notifyDeadline(round), input.policy.timeScale);
+    // A withdrawal does not wait for e-mail retries (the activity skips a closed invitation).
+    await Promise.race([sending, condition(() => s.cancelled)]);
   }
+  if (round === 1) s.firstEmailAt = Date.now();
 
   for (;;) {
     if (s.cancelled) return close('withdrawn');
-    if (s.oneTime && s.completedRound >= round) return close('completed');
+    if (oneTime() && s.completedRound >= round) return close('completed');
     const closeAt = closesAt();
-    const nextRoundAt = s.oneTime || s.unsubscribed ? null : schedule.roundStartsAt(round + 1);
+    if (closeAt !== storedClosesAt) {
+      await db.setClosesAt({ receiptId: input.receiptId, closesAt: iso(closeAt) });
+      storedClosesAt = closeAt;
+      continue;
+    }
+    const nextRoundAt = oneTime() || s.unsubscribed ? null : schedule.roundStartsAt(round + 1);
     const wakeAt = earliest(closeAt, nextRoundAt);
-    if (closeAt !== null && Date.now() >= closeAt) return close(s.oneTime ? 'expired' : 'service_ended');
+    if (closeAt !== null && Date.now() >= closeAt) return close(oneTime() ? 'expired' : 'service_ended');
     if (nextRoundAt !== null && Date.now() >= nextRoundAt) {
       return continueAsNew<typeof invitationWorkflow>({
         ...input,
@@ -135,11 +150,9 @@ export async function invitationWorkflow(input: InvitationInput): Promise<Invita
         unsubscribed: s.unsubscribed,
       });
     }
-    enter('active', wakeAt, wakeAt === closeAt ? 'close' : 'next_round');
+    enter('active', wakeAt, wakeAt === null ? null : wakeAt === closeAt ? 'close' : 'next_round');
     const seen = s.changes;
-    const previousEnd = s.serviceEnd;
     await waitUntil(() => s.changes !== seen, wakeAt);
-    if (s.serviceEnd !== previousEnd) await db.setClosesAt({ receiptId: input.receiptId, closesAt: iso(closesAt()) });
   }
 }
 

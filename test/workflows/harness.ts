@@ -7,6 +7,7 @@ import { Context } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import type { ActivityDeps } from '../../activities';
 import { moscowDate } from '../../src/domain/dates';
 import { REGULATION_POLICY, type TimingPolicy } from '../../src/domain/policy';
 import type { Principal } from '../../src/domain/scope';
@@ -35,6 +36,10 @@ export interface Harness {
   orgCode: string;
   close(): Promise<void>;
   worker(options?: { mailer?: Mailer; policy?: TimingPolicy }): Promise<Worker>;
+  /** The task queue the workers poll and the workflows run on. */
+  taskQueue: string;
+  /** The activities' dependencies exactly as `worker()` wires them (for a hand-built worker). */
+  activityDeps(mailer?: Mailer): ActivityDeps;
   /** Posts a receipt through the real ingestion service at the test server's current time. */
   post(body: Record<string, unknown>, policy?: TimingPolicy): Promise<{ id: string; workflowId: string }>;
   account(person: { snils: string; email: string }, confirmed?: boolean): Promise<void>;
@@ -54,20 +59,24 @@ export async function createHarness(): Promise<Harness> {
   });
   const taskQueue = `wf-${randomUUID()}`;
 
+  function activityDeps(mailer?: Mailer): ActivityDeps {
+    return {
+      db: tdb.db,
+      mailer: mailer ?? new ResendMailer('re_test_key', 'Оценка услуг <feedback@example.test>'),
+      secrets,
+      publicBaseUrl: 'https://feedback.example',
+      log: silentLog,
+      clock: serverClock,
+    };
+  }
+
   async function worker(options: { mailer?: Mailer } = {}): Promise<Worker> {
     return createWorker({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
       workflowBundle: await workflowBundle(),
-      deps: {
-        db: tdb.db,
-        mailer: options.mailer ?? new ResendMailer('re_test_key', 'Оценка услуг <feedback@example.test>'),
-        secrets,
-        publicBaseUrl: 'https://feedback.example',
-        log: silentLog,
-        clock: serverClock,
-      },
+      deps: activityDeps(options.mailer),
     });
   }
 
@@ -91,7 +100,7 @@ export async function createHarness(): Promise<Harness> {
   }
 
   return {
-    env, tdb, fake, secrets, orgCode, worker, post, account,
+    env, tdb, fake, secrets, orgCode, worker, taskQueue, activityDeps, post, account,
     async close() {
       await Promise.allSettled([env.teardown(), tdb.drop(), fake.stop()]);
     },

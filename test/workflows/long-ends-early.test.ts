@@ -2,9 +2,10 @@
  * A long service that ends before its first e-mail is treated like a one-time service:
  * the link stays open one calendar month from T0, one e-mail, then it closes as 'expired'.
  */
+import './quiet-worker-logs';
 import { addMoscowMonths, moscowDate } from '../../src/domain/dates';
 import { serviceEndedSignal, stateQuery } from '../../workflows/invitation-signals';
-import { createHarness, daysAgo, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, type Harness } from './harness';
+import { createHarness, daysAgo, eventually, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, type Harness } from './harness';
 
 const DAY = 86_400_000;
 let h: Harness;
@@ -62,6 +63,28 @@ test('an end reported during the activation wait (a day that is over before acti
     expect((await handle.query(stateQuery)).stage).toBe('awaiting_activation');
     // Today (Moscow) is the last day: it ends before the link is activated one day after T0.
     await handle.signal(serviceEndedSignal, { end: moscowDate(t0) });
+    await expectOneTimeLifecycle(id, workflowId, t0);
+  });
+});
+
+/**
+ * The "ended before its first e-mail" rule holds however late the end is reported: an end
+ * (a day already over) reported while the first e-mail is still being retried keeps the
+ * link open one month from T0, like a one-time service, instead of closing it at once.
+ */
+test('an end reported while the first e-mail is still being retried', async () => {
+  const citizen = makePerson('1973-07-07');
+  await h.account(citizen);
+  h.fake.failNext(3, 500);
+  const worker = await h.worker();
+  await worker.runUntil(async () => {
+    const { id, workflowId } = await h.post({ service: { kind: 'long', start: await daysAgo(h.env, 5) }, recipient: withoutEmail(citizen) });
+    const t0 = await receivedAt(h, id);
+    const handle = h.env.client.workflow.getHandle(workflowId);
+    await sleepUntil(h.env, t0 + DAY);
+    await eventually(() => h.fake.requests.length >= 1);
+    expect((await handle.query(stateQuery)).stage).toBe('notifying');
+    await handle.signal(serviceEndedSignal, { end: moscowDate(t0 - DAY) });
     await expectOneTimeLifecycle(id, workflowId, t0);
   });
 });

@@ -3,10 +3,11 @@
  * a reminder every half-year (continue-as-new per round), completing a round keeps the link
  * open, and the reported end closes it (end of that Moscow day, or at once if past).
  */
+import './quiet-worker-logs';
 import { addMoscowMonths, endOfMoscowDay } from '../../src/domain/dates';
 import { completedSignal, serviceEndedSignal, stateQuery } from '../../workflows/invitation-signals';
 import {
-  createHarness, daysAgo, finished, invitationOf, makePerson, moscowDaysAgo, receivedAt, sleepUntil, withoutEmail, type Harness,
+  createHarness, daysAgo, eventually, finished, invitationOf, makePerson, moscowDaysAgo, receivedAt, sleepUntil, withoutEmail, type Harness,
 } from './harness';
 
 const DAY = 86_400_000;
@@ -125,5 +126,28 @@ test('an end date reported in the past closes the link at once', async () => {
     expect(inv.closedAt!.getTime()).toBeGreaterThanOrEqual(signalledAt);
     expect(inv.closedAt!.getTime()).toBeLessThan(signalledAt + MINUTE);
     expect(h.fake.delivered).toHaveLength(1);
+  });
+});
+
+/**
+ * An end reported while the first e-mail is still being retried must reach the database
+ * too: the API reads the link's closing time from there, not from the workflow.
+ */
+test('an end reported while the first e-mail is being retried is stored as the closing time', async () => {
+  const citizen = makePerson('1981-01-01');
+  await h.account(citizen);
+  h.fake.failNext(3, 500);
+  const worker = await h.worker();
+  await worker.runUntil(async () => {
+    const { id, t0, handle } = await postLong(citizen);
+    await sleepUntil(h.env, t0 + DAY);
+    await eventually(() => h.fake.requests.length >= 1);
+    expect((await handle.query(stateQuery)).stage).toBe('notifying');
+    const end = await moscowDaysAgo(h.env, -30);
+    await handle.signal(serviceEndedSignal, { end });
+    await sleepUntil(h.env, t0 + 2 * DAY);
+    expect(h.fake.delivered).toHaveLength(1);
+    expect(await handle.query(stateQuery)).toMatchObject({ stage: 'active', closesAt: new Date(endOfMoscowDay(end)).toISOString() });
+    expect((await invitationOf(h, id)).closesAt?.getTime()).toBe(endOfMoscowDay(end));
   });
 });

@@ -5,9 +5,12 @@
  * Idempotency-Key, so the provider delivers it once and the notification is recorded once.
  */
 import './quiet-worker-logs';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
 import type { EmailMessage, Mailer, SendResult } from '../../src/mail/mailer';
 import { ResendMailer } from '../../src/mail/resend-mailer';
 import { stateQuery } from '../../workflows/invitation-signals';
+import { workflowBundle } from '../helpers/temporal';
 import { createHarness, daysAgo, eventually, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, type Harness } from './harness';
 
 const DAY = 86_400_000;
@@ -35,7 +38,18 @@ test('an e-mail sent by a worker that died before recording it is not delivered 
   await h.account(citizen);
   // Same API key and sender as the harness's normal mailer: a retry must produce the identical request.
   const dying = new DiesAfterSending(new ResendMailer('re_test_key', 'Оценка услуг <feedback@example.test>'));
-  const workerA = await h.worker({ mailer: dying });
+  // Worker A is the product's worker (same workflows, same activities) without a workflow
+  // cache: the time-skipping test server never hands a dead worker's sticky queue over to
+  // another worker (a real server does after stickyQueueScheduleToStartTimeout), so with a
+  // cache worker B would never get the workflow task that follows the retried activity.
+  const workerA = await Worker.create({
+    connection: h.env.nativeConnection,
+    namespace: h.env.namespace ?? 'default',
+    taskQueue: h.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities(h.activityDeps(dying)),
+    maxCachedWorkflows: 0,
+  });
   const { id, workflowId, t0 } = await workerA.runUntil(async () => {
     const posted = await h.post({ service: { kind: 'one_time', date: await daysAgo(h.env, 0) }, recipient: withoutEmail(citizen) });
     const t0 = await receivedAt(h, posted.id);
