@@ -2,17 +2,15 @@
  * Both mailers against real dependencies: ResendMailer drives the real Resend SDK against
  * the local fake over HTTP; OutboxMailer writes to a freshly migrated scratch database.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Client } from 'pg';
-import { createDb, type Db } from '../../src/db/client';
-import { migrate } from '../../src/db/migrate';
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../src/db/client';
 import type { EmailMessage } from '../../src/mail/mailer';
 import { PermanentMailError, TransientMailError } from '../../src/mail/mailer';
 import { OutboxMailer } from '../../src/mail/outbox-mailer';
 import { ResendMailer, mailErrorFromResend } from '../../src/mail/resend-mailer';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { type FakeResend, startFakeResend } from '../helpers/fake-resend';
 
-const ADMIN_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const API_KEY = 're_test_key';
 const FROM = 'Оценка качества услуг <feedback@example.test>';
 
@@ -169,24 +167,16 @@ describe('mailErrorFromResend', () => {
 });
 
 describe('OutboxMailer on a freshly migrated database', () => {
-  const dbName = `mail_${randomBytes(6).toString('hex')}`;
+  let tdb: TestDatabase;
   let db: Db;
   let lines: { obj: object; msg: string }[];
   let mailer: OutboxMailer;
 
   beforeAll(async () => {
-    await admin(`CREATE DATABASE ${dbName}`);
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${dbName}`;
-    await migrate(url.toString());
-    db = createDb(url.toString(), { max: 4 });
-    await db.region.create({ data: { code: '77', name: 'г. Москва' } });
-    await db.organizationType.create({ data: { code: 'social', name: 'Социальное обслуживание', sector: 'social' } });
+    tdb = await createTestDatabase('mail');
+    db = tdb.db;
   });
-  afterAll(async () => {
-    await db?.$disconnect();
-    await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  });
+  afterAll(async () => tdb?.drop());
   beforeEach(() => {
     lines = [];
     mailer = new OutboxMailer(db, { info: (obj, msg) => lines.push({ obj, msg }) });
@@ -227,21 +217,11 @@ describe('OutboxMailer on a freshly migrated database', () => {
   });
 });
 
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 /** The minimal chain an outbox row needs: organisation → receipt → invitation → link → notification. */
 async function createNotification(db: Db): Promise<string> {
   const unique = randomUUID();
   const organization = await db.organization.create({
-    data: { code: `org-${unique}`, name: 'ГБУ «Центр»', typeCode: 'social', regionCode: '77', founderLevel: 'regional' },
+    data: { code: `org-${unique}`, name: 'ГБУ «Центр»', typeCode: 'healthcare', regionCode: '42', founderLevel: 'regional' },
   });
   const account = await db.account.create({
     data: { snilsHash: `hash-${unique}`, email: `citizen.${unique}@example.test`, confirmed: true },
