@@ -28,6 +28,7 @@ export const ZEnv = z.object({
   POLICY_REMINDER_INTERVAL_MONTHS: z.coerce.number().int().min(1).max(6).default(6),
   RECONCILE_INTERVAL_SECONDS: ZPositiveNumber.default(20),
   RECONCILE_GRACE_SECONDS: ZPositiveNumber.default(30),
+  CITIZEN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
   // Embedded mode only (`npm start` without DATABASE_URL / TEMPORAL_ADDRESS).
   EMBEDDED_PG_PORT: ZPort.default(5433),
   EMBEDDED_TEMPORAL_PORT: ZPort.default(7233),
@@ -55,6 +56,8 @@ export interface Config {
     reminderIntervalMonths: number;
   };
   reconcile: { intervalMs: number; graceMs: number };
+  /** Requests a minute one address may make to the token routes (questionnaire, unsubscribe). */
+  citizenRateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -98,6 +101,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       reminderIntervalMonths: e.POLICY_REMINDER_INTERVAL_MONTHS,
     },
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000, graceMs: e.RECONCILE_GRACE_SECONDS * 1000 },
+    citizenRateLimitPerMinute: e.CITIZEN_RATE_LIMIT_PER_MINUTE,
   };
 }
 

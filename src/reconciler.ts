@@ -6,6 +6,7 @@
  */
 import type { Db } from './db/client';
 import type { ReceiptService } from './services/receipts';
+import type { InvitationGateway } from './temporal/invitations';
 
 export interface Reconciler {
   /** One pass; returns how many workflows it started. */
@@ -16,17 +17,19 @@ export interface Reconciler {
 export function startReconciler(options: {
   db: Db;
   receipts: ReceiptService;
+  invitations: InvitationGateway;
   intervalMs: number;
   graceMs: number;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
   batchSize?: number;
 }): Reconciler {
-  const { db, receipts, intervalMs, graceMs, log, batchSize = 500 } = options;
+  const { db, receipts, invitations, intervalMs, graceMs, log, batchSize = 500 } = options;
   let running: Promise<number> | null = null;
 
   async function pass(): Promise<number> {
+    const cutoff = new Date(Date.now() - graceMs);
     const due = await db.receipt.findMany({
-      where: { workflowStartedAt: null, receivedAt: { lt: new Date(Date.now() - graceMs) } },
+      where: { workflowStartedAt: null, receivedAt: { lt: cutoff } },
       include: { organization: true },
       orderBy: { receivedAt: 'asc' },
       take: batchSize,
@@ -34,7 +37,26 @@ export function startReconciler(options: {
     let started = 0;
     for (const receipt of due) if (await receipts.ensureWorkflow(receipt)) started++;
     if (started > 0) log.info({ started, due: due.length }, 'reconciler started missing workflows');
+    await resignalCompletions(cutoff);
     return started;
+  }
+
+  /**
+   * A one-time link closes when its questionnaire is answered. The answer is in the
+   * database; if the completion signal was lost, the link is still active there: tell the
+   * workflow again (the signal is idempotent).
+   */
+  async function resignalCompletions(cutoff: Date): Promise<void> {
+    const stale = await db.invitationRound.findMany({
+      where: { completedAt: { lt: cutoff }, invitation: { status: 'active', receipt: { serviceKind: 'one_time' } } },
+      select: { round: true, invitation: { select: { receiptId: true } } },
+      take: batchSize,
+    });
+    for (const r of stale) {
+      await invitations.completed(r.invitation.receiptId, r.round).catch((err: Error) => {
+        log.error({ receiptId: r.invitation.receiptId, error: err.message }, 'completion signal failed again');
+      });
+    }
   }
 
   function tick(): Promise<number> {

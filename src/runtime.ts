@@ -15,6 +15,7 @@ import { OutboxMailer } from './mail/outbox-mailer';
 import { ResendMailer } from './mail/resend-mailer';
 import { startReconciler } from './reconciler';
 import { Secrets } from './security';
+import { QuestionnaireService } from './services/questionnaires';
 import { ReceiptService } from './services/receipts';
 import { InvitationGateway } from './temporal/invitations';
 import { createWorker } from './temporal/worker';
@@ -40,6 +41,7 @@ export async function runServices(config: Config, log: Logger): Promise<{ apiUrl
   const mailer = mailerFromConfig(config, db, log);
   const invitations = new InvitationGateway(client, taskQueue, policyFromConfig(config));
   const receipts = new ReceiptService({ db, secrets, invitations, log });
+  const questionnaires = new QuestionnaireService({ db, invitations, log });
 
   const worker = await createWorker({
     connection: nativeConnection,
@@ -48,7 +50,7 @@ export async function runServices(config: Config, log: Logger): Promise<{ apiUrl
     deps: { db, mailer, secrets, publicBaseUrl: config.publicBaseUrl, log },
   });
   const workerRun = worker.run();
-  const reconciler = startReconciler({ db, receipts, intervalMs: config.reconcile.intervalMs, graceMs: config.reconcile.graceMs, log });
+  const reconciler = startReconciler({ db, receipts, invitations, intervalMs: config.reconcile.intervalMs, graceMs: config.reconcile.graceMs, log });
   const app = await buildApp(
     {
       config,
@@ -56,6 +58,7 @@ export async function runServices(config: Config, log: Logger): Promise<{ apiUrl
       secrets,
       invitations,
       receipts,
+      questionnaires,
       mailer,
       temporalHealthy: () => connection.workflowService.getSystemInfo({}).then(() => true, () => false),
     },

@@ -2,23 +2,34 @@
  * Builds the Fastify app: external plugins, then app plugins, then routes. Tests call
  * this with real dependencies and use `inject`; `src/runtime.ts` calls it to listen.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import authPlugin from './plugins/auth';
+import citizenSecurityPlugin from './plugins/citizen-security';
 import depsPlugin, { type AppDeps } from './plugins/deps';
 import errorsPlugin from './plugins/errors';
 import swaggerPlugin from './plugins/swagger';
 import accountRoutes from './routes/accounts';
 import operationRoutes from './routes/operations';
+import questionnaireRoutes from './routes/questionnaires';
 import receiptRoutes from './routes/receipts';
 import referenceRoutes from './routes/reference';
 
 export async function buildApp(deps: AppDeps, logger: Logger | false = false): Promise<FastifyInstance> {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger: false }),
+    // Fastify's request logs carry the URL, and citizen URLs carry tokens: we log our own.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 8 * 1024 * 1024,
   }).withTypeProvider<ZodTypeProvider>();
+  // One line per request with the route pattern (`/q/:token`), never the URL itself.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request completed',
+    );
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -26,11 +37,13 @@ export async function buildApp(deps: AppDeps, logger: Logger | false = false): P
   await app.register(depsPlugin, { deps });
   await app.register(errorsPlugin);
   await app.register(authPlugin);
+  await app.register(citizenSecurityPlugin);
 
   await app.register(operationRoutes);
   await app.register(referenceRoutes);
   await app.register(accountRoutes);
   await app.register(receiptRoutes);
+  await app.register(questionnaireRoutes);
   await app.ready();
   return app as unknown as FastifyInstance;
 }

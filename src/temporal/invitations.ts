@@ -4,7 +4,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { TimingPolicy } from '../domain/policy';
-import { cancelSignal, serviceEndedSignal } from '../../workflows/invitation-signals';
+import { cancelSignal, completedSignal, serviceEndedSignal, unsubscribedSignal } from '../../workflows/invitation-signals';
 import type { invitationWorkflow } from '../../workflows/invitation';
 import {
   SA_ORGANIZATION,
@@ -71,6 +71,14 @@ export class InvitationGateway {
 
   async serviceEnded(receiptId: string, end: string): Promise<void> {
     await this.signal(receiptId, (h) => h.signal(serviceEndedSignal, { end }));
+  }
+
+  async completed(receiptId: string, round: number): Promise<void> {
+    await this.signal(receiptId, (h) => h.signal(completedSignal, { round }));
+  }
+
+  async unsubscribed(receiptId: string, all: boolean): Promise<void> {
+    await this.signal(receiptId, (h) => h.signal(unsubscribedSignal, { all }));
   }
 
   private async signal(receiptId: string, send: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<void>): Promise<void> {

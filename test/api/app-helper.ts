@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Logger } from 'pino';
 import { buildApp } from '../../src/api/app';
 import { loadConfig } from '../../src/config';
 import { REGULATION_POLICY } from '../../src/domain/policy';
@@ -11,6 +12,7 @@ import type { RoleName } from '../../src/domain/scope';
 import { createApiKey } from '../../src/keys';
 import { OutboxMailer } from '../../src/mail/outbox-mailer';
 import { Secrets } from '../../src/security';
+import { QuestionnaireService } from '../../src/services/questionnaires';
 import { ReceiptService } from '../../src/services/receipts';
 import { InvitationGateway } from '../../src/temporal/invitations';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
@@ -32,21 +34,23 @@ export interface TestApp {
 
 export const ORG = { code: '1024200000001', region: '42', type: 'healthcare' };
 
-export async function createTestApp(): Promise<TestApp> {
+export async function createTestApp(options: { env?: Record<string, string>; logger?: Logger } = {}): Promise<TestApp> {
   const [tdb, env] = await Promise.all([createTestDatabase('api'), timeSkippingEnv()]);
-  const config = loadConfig({ ...process.env, DATABASE_URL: tdb.url });
+  const config = loadConfig({ ...process.env, ...options.env, DATABASE_URL: tdb.url });
   const secrets = new Secrets(config.piiHashKey);
   const invitations = new InvitationGateway(env.client, 'api-tests', REGULATION_POLICY, false);
   const receipts = new ReceiptService({ db: tdb.db, secrets, invitations, log: silent });
+  const questionnaires = new QuestionnaireService({ db: tdb.db, invitations, log: silent });
   const app = await buildApp({
     config,
     db: tdb.db,
     secrets,
     invitations,
     receipts,
+    questionnaires,
     mailer: new OutboxMailer(tdb.db, silent),
     temporalHealthy: async () => true,
-  });
+  }, options.logger);
   await tdb.db.organization.create({
     data: { code: ORG.code, name: 'ГБУЗ «Кемеровская областная больница»', typeCode: ORG.type, regionCode: ORG.region, founderLevel: 'regional' },
   });

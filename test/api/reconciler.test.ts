@@ -44,8 +44,9 @@ test('a receipt stored while Temporal was down gets its workflow from the reconc
   await expect(handle.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   expect((await tdb.db.receipt.findUniqueOrThrow({ where: { id } })).workflowStartedAt).toBeNull();
 
-  const up = new ReceiptService({ db: tdb.db, secrets, invitations: new InvitationGateway(env.client, 'q', REGULATION_POLICY, false), log: silent });
-  const reconciler = startReconciler({ db: tdb.db, receipts: up, intervalMs: 60_000, graceMs: 0, log: silent });
+  const gateway = new InvitationGateway(env.client, 'q', REGULATION_POLICY, false);
+  const up = new ReceiptService({ db: tdb.db, secrets, invitations: gateway, log: silent });
+  const reconciler = startReconciler({ db: tdb.db, receipts: up, invitations: gateway, intervalMs: 60_000, graceMs: 0, log: silent });
   try {
     expect(await reconciler.tick()).toBe(1);
     expect((await handle.describe()).status.name).toBe('RUNNING');
@@ -60,8 +61,9 @@ test('the reconciler leaves receipts younger than its grace period to the reques
   const secrets = new Secrets(process.env.PII_HASH_KEY!);
   const down = new ReceiptService({ db: tdb.db, secrets, invitations: new TemporalDown(env.client, 'q', REGULATION_POLICY, false), log: silent });
   await down.ingest(integrator, receiptBody());
-  const up = new ReceiptService({ db: tdb.db, secrets, invitations: new InvitationGateway(env.client, 'q', REGULATION_POLICY, false), log: silent });
-  const reconciler = startReconciler({ db: tdb.db, receipts: up, intervalMs: 60_000, graceMs: 60_000, log: silent });
+  const gateway = new InvitationGateway(env.client, 'q', REGULATION_POLICY, false);
+  const up = new ReceiptService({ db: tdb.db, secrets, invitations: gateway, log: silent });
+  const reconciler = startReconciler({ db: tdb.db, receipts: up, invitations: gateway, intervalMs: 60_000, graceMs: 60_000, log: silent });
   try {
     expect(await reconciler.tick()).toBe(0);
   } finally {
@@ -74,8 +76,9 @@ test('the reconciler runs by itself on its interval', async () => {
   const down = new ReceiptService({ db: tdb.db, secrets, invitations: new TemporalDown(env.client, 'q', REGULATION_POLICY, false), log: silent });
   const outcome = await down.ingest(integrator, receiptBody());
   const id = outcome.kind === 'accepted' ? outcome.receipt.id : '';
-  const up = new ReceiptService({ db: tdb.db, secrets, invitations: new InvitationGateway(env.client, 'q', REGULATION_POLICY, false), log: silent });
-  const reconciler = startReconciler({ db: tdb.db, receipts: up, intervalMs: 200, graceMs: 0, log: silent });
+  const gateway = new InvitationGateway(env.client, 'q', REGULATION_POLICY, false);
+  const up = new ReceiptService({ db: tdb.db, secrets, invitations: gateway, log: silent });
+  const reconciler = startReconciler({ db: tdb.db, receipts: up, invitations: gateway, intervalMs: 200, graceMs: 0, log: silent });
   try {
     for (let i = 0; i < 50; i++) {
       if ((await tdb.db.receipt.findUniqueOrThrow({ where: { id } })).workflowStartedAt) break;

@@ -5,6 +5,7 @@ import type { Db } from '../../db/client';
 import type { Mailer } from '../../mail/mailer';
 import type { Secrets } from '../../security';
 import type { InvitationGateway } from '../../temporal/invitations';
+import type { QuestionnaireService } from '../../services/questionnaires';
 import type { ReceiptService } from '../../services/receipts';
 
 export interface AppDeps {
@@ -13,6 +14,7 @@ export interface AppDeps {
   secrets: Secrets;
   invitations: InvitationGateway;
   receipts: ReceiptService;
+  questionnaires: QuestionnaireService;
   mailer: Mailer;
   /** Reports whether Temporal answers, for /health. */
   temporalHealthy(): Promise<boolean>;
