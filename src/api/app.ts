@@ -11,6 +11,7 @@ import depsPlugin, { type AppDeps } from './plugins/deps';
 import errorsPlugin from './plugins/errors';
 import swaggerPlugin from './plugins/swagger';
 import accountRoutes from './routes/accounts';
+import citizenPageRoutes from './routes/citizen-pages';
 import operationRoutes from './routes/operations';
 import questionnaireRoutes from './routes/questionnaires';
 import receiptRoutes from './routes/receipts';
@@ -44,6 +45,7 @@ export async function buildApp(deps: AppDeps, logger: Logger | false = false): P
   await app.register(accountRoutes);
   await app.register(receiptRoutes);
   await app.register(questionnaireRoutes);
+  await app.register(citizenPageRoutes);
   await app.ready();
   return app as unknown as FastifyInstance;
 }

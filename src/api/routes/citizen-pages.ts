@@ -1,0 +1,114 @@
+/**
+ * Citizens, HTML: the questionnaire page behind the link in the e-mail, which works without
+ * JavaScript (form POST, then a thank-you page), the page that says why a link cannot be
+ * used, and unsubscribing (a GET only asks; mail scanners follow links).
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CURRENT_QUESTIONNAIRE, submissionFromForm } from '../../domain/questionnaire';
+import type { LinkStatus, LinkView } from '../../services/questionnaires';
+import { ASSET_CACHE_CONTROL, ASSETS } from '../../web/assets';
+import { linkStatusPage, questionnairePage, thankYouPage, unsubscribePage } from '../../web/pages';
+import { TOKEN_ROUTE } from '../plugins/citizen-security';
+
+const ZTokenParams = z.object({ token: z.string().max(200) });
+const ZForm = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
+const HTML = 'text/html; charset=utf-8';
+const FORM_BODY_LIMIT = 32 * 1024;
+
+/** HTTP status of the page for a link that cannot take an answer. */
+const STATUS_CODE: Record<Exclude<LinkStatus, 'open'> | 'unknown', number> = {
+  unknown: 404,
+  closed: 410,
+  withdrawn: 410,
+  answered: 409,
+  not_yet_active: 409,
+};
+
+const routes: FastifyPluginAsyncZod = async (app) => {
+  const { questionnaires } = app.deps;
+  const pageSchema = (summary: string) => ({ tags: ['citizens'], summary, params: ZTokenParams, produces: ['text/html'] });
+
+  app.get('/assets/:file', {
+    schema: { tags: ['citizens'], summary: 'Stylesheet and script of the citizen pages', params: z.object({ file: z.string() }), produces: ['text/css', 'text/javascript'] },
+  }, async (request, reply) => {
+    const asset = ASSETS[`/assets/${request.params.file}`];
+    if (!asset) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
+    reply.header('cache-control', ASSET_CACHE_CONTROL).header('etag', asset.etag);
+    if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+    return reply.type(asset.contentType).send(asset.body);
+  });
+
+  app.get('/q/:token', { config: TOKEN_ROUTE, schema: pageSchema('The questionnaire page (Russian, accessible, works without JavaScript)') }, async (request, reply) => {
+    const view = await questionnaires.view(request.params.token);
+    if (view?.status !== 'open') return reply.code(STATUS_CODE[view?.status ?? 'unknown']).type(HTML).send(statusPage(view));
+    return reply.type(HTML).send(formPage(request.url, view));
+  });
+
+  app.post('/q/:token', {
+    config: TOKEN_ROUTE,
+    bodyLimit: FORM_BODY_LIMIT,
+    schema: { ...pageSchema('Answer the questionnaire from the page (form post); redirects to the thank-you page'), body: ZForm },
+  }, async (request, reply) => {
+    const { token } = request.params;
+    // Browsers send line breaks as CRLF but count them as one character against maxlength.
+    const form = { ...request.body, comment: [request.body.comment].flat()[0]?.replace(/\r\n?/g, '\n') ?? '' };
+    const parsed = submissionFromForm(CURRENT_QUESTIONNAIRE, form);
+    if (!parsed.ok) {
+      const view = await questionnaires.view(token);
+      if (view?.status !== 'open') return reply.code(STATUS_CODE[view?.status ?? 'unknown']).type(HTML).send(statusPage(view));
+      return reply.code(422).type(HTML).send(formPage(request.url, view, parsed.values, parsed.errors));
+    }
+    const outcome = await questionnaires.submit(token, parsed.value);
+    if (outcome.kind === 'created') return reply.code(303).header('location', `${request.url}/thanks`).send();
+    const view = await questionnaires.view(token);
+    return reply.code(STATUS_CODE[outcome.kind === 'unknown' ? 'unknown' : outcome.status]).type(HTML).send(statusPage(view));
+  });
+
+  app.get('/q/:token/thanks', { config: TOKEN_ROUTE, schema: pageSchema('Thank-you page after an answer') }, async (request, reply) => {
+    const view = await questionnaires.view(request.params.token);
+    if (!view) return reply.code(404).type(HTML).send(linkStatusPage('unknown'));
+    if (view.status !== 'answered') return reply.code(303).header('location', request.url.replace(/\/thanks$/, '')).send();
+    return reply.type(HTML).send(thankYouPage({ organizationName: view.organization.name, longService: view.service.kind === 'long' }));
+  });
+
+  app.get('/u/:token', { config: TOKEN_ROUTE, schema: pageSchema('Asks to confirm unsubscribing (changes nothing)') }, async (request, reply) => {
+    const view = await questionnaires.view(request.params.token);
+    if (!view) return reply.code(404).type(HTML).send(unsubscribePage('unknown'));
+    return reply.type(HTML).send(unsubscribePage('confirm', { actionUrl: request.url, organizationName: view.organization.name }));
+  });
+
+  app.post('/u/:token', {
+    config: TOKEN_ROUTE,
+    bodyLimit: FORM_BODY_LIMIT,
+    schema: pageSchema('Unsubscribe from further e-mails about this invitation'),
+  }, async (request, reply) => {
+    const view = await questionnaires.view(request.params.token);
+    if (!view || (await questionnaires.unsubscribe(request.params.token)) === 'unknown') {
+      return reply.code(404).type(HTML).send(unsubscribePage('unknown'));
+    }
+    return reply.type(HTML).send(unsubscribePage('done', { organizationName: view.organization.name }));
+  });
+};
+
+function formPage(url: string, view: LinkView, values?: Record<string, string>, errors?: { path: string; message: string }[]): string {
+  const path = url.split('?')[0];
+  return questionnairePage({
+    actionUrl: path,
+    organization: view.organization,
+    service: view.service,
+    questionnaire: CURRENT_QUESTIONNAIRE,
+    round: view.round,
+    closesAt: view.closesAt,
+    unsubscribeUrl: path.replace(/^\/q\//, '/u/'),
+    values,
+    errors,
+  });
+}
+
+function statusPage(view: LinkView | null): string {
+  if (!view) return linkStatusPage('unknown');
+  return linkStatusPage(view.status === 'open' ? 'not_yet_active' : view.status, { organizationName: view.organization.name });
+}
+
+export default routes;
