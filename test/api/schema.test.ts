@@ -67,6 +67,14 @@ test('every model round-trips on a freshly migrated database', async () => {
   const outbox = await db.outboxEmail.create({ data: { notificationId: notification.id, to: 'a@example.test', subject: 's', text: 't', html: 'h' } });
   await roundTrip('OutboxEmail', outbox, () => db.outboxEmail.findUnique({ where: { id: outbox.id } }));
 
+  const response = await db.response.create({
+    data: {
+      invitationId: invitation.id, round: 1, linkId: link.id, organizationId: org.id, questionnaireVersion: 1,
+      info: 5, process: 4, comfort: 3, accessibility: null, courtesy: 2, competence: 1, overall: 5, score: 20 / 6, comment: 'ок', submittedAt: now,
+    },
+  });
+  await roundTrip('Response', response, () => db.response.findUnique({ where: { id: response.id } }));
+
   expect(covered.sort()).toEqual(Object.values(Prisma.ModelName).sort());
 
   // unique keys the application relies on
@@ -74,6 +82,9 @@ test('every model round-trips on a freshly migrated database', async () => {
     data: { integrator: 'mis', externalId: 'E1', bodyHash: 'x', organizationId: org.id, serviceKind: 'one_time', serviceDate: now, minor: false, late: false },
   })).rejects.toMatchObject({ code: 'P2002' });
   await expect(db.notification.create({ data: { invitationId: invitation.id, round: 1, linkId: link.id } })).rejects.toMatchObject({ code: 'P2002' });
+  await expect(db.response.create({
+    data: { invitationId: invitation.id, round: 1, linkId: link.id, organizationId: org.id, questionnaireVersion: 1, score: 5 },
+  })).rejects.toMatchObject({ code: 'P2002' });
 });
 
 test('migrations are recorded like prisma migrate deploy and applied once', async () => {
