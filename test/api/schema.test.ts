@@ -75,6 +75,22 @@ test('every model round-trips on a freshly migrated database', async () => {
   });
   await roundTrip('Response', response, () => db.response.findUnique({ where: { id: response.id } }));
 
+  const items = Object.fromEntries(
+    ['info', 'process', 'comfort', 'accessibility', 'courtesy', 'competence', 'overall'].flatMap((k, i) => [[`${k}Sum`, 10 + i], [`${k}Count`, 3]]),
+  );
+  const snapshot = await db.indicatorSnapshot.create({
+    data: {
+      period: '2026-Q1', organizationId: org.id, regionCode: '99', typeCode: 'test_type', sector: 'health', final: true,
+      receipts: 9, late: 1, noAccount: 2, activated: 7, notified: 6, completed: 3, scoreSum: 12.5, scoreSumSq: 53.25, ...items,
+      computedAt: now, runId: receipt.id,
+    },
+  });
+  await roundTrip('IndicatorSnapshot', snapshot, () => db.indicatorSnapshot.findUnique({ where: { period_organizationId: { period: '2026-Q1', organizationId: org.id } } }));
+  const run = await db.scoringRun.create({
+    data: { period: '2026-Q1', final: true, trigger: 'admin', status: 'completed', workflowId: 'scoring-2026-Q1', finishedAt: now, organizations: 1, changed: 1, changes: [{ organization: 'ORG-1' }], error: null },
+  });
+  await roundTrip('ScoringRun', run, () => db.scoringRun.findUnique({ where: { id: run.id } }));
+
   expect(covered.sort()).toEqual(Object.values(Prisma.ModelName).sort());
 
   // unique keys the application relies on
