@@ -7,6 +7,7 @@ import type { Db } from '../src/db/client';
 import { renderInvitationEmail } from '../src/mail/templates';
 import { PermanentMailError, type Mailer } from '../src/mail/mailer';
 import { Secrets, tokenHash } from '../src/security';
+import { createScoringActivities } from './scoring';
 
 export interface ActivityDeps {
   db: Db;
@@ -179,7 +180,15 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log, cloc
     });
   }
 
-  return { activateInvitation, openRound, sendNotification, recordNotificationFailed, setClosesAt, closeInvitation };
+  return {
+    activateInvitation,
+    openRound,
+    sendNotification,
+    recordNotificationFailed,
+    setClosesAt,
+    closeInvitation,
+    ...createScoringActivities({ db, clock }),
+  };
 }
 
 function toDate(iso: string | null): Date | null {

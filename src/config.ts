@@ -29,6 +29,8 @@ export const ZEnv = z.object({
   RECONCILE_INTERVAL_SECONDS: ZPositiveNumber.default(20),
   RECONCILE_GRACE_SECONDS: ZPositiveNumber.default(30),
   CITIZEN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  REPORT_MIN_RESPONSES: z.coerce.number().int().min(1).default(5),
+  SCORING_PROVISIONAL_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   // Embedded mode only (`npm start` without DATABASE_URL / TEMPORAL_ADDRESS).
   EMBEDDED_PG_PORT: ZPort.default(5433),
   EMBEDDED_TEMPORAL_PORT: ZPort.default(7233),
@@ -58,6 +60,10 @@ export interface Config {
   reconcile: { intervalMs: number; graceMs: number };
   /** Requests a minute one address may make to the token routes (questionnaire, unsubscribe). */
   citizenRateLimitPerMinute: number;
+  /** Below this many responses a row's satisfaction is suppressed (DESIGN §6, small numbers). */
+  reportMinResponses: number;
+  /** How often the current quarter's provisional values are refreshed. */
+  provisionalIntervalMinutes: number;
 }
 
 export class ConfigError extends Error {
@@ -102,6 +108,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000, graceMs: e.RECONCILE_GRACE_SECONDS * 1000 },
     citizenRateLimitPerMinute: e.CITIZEN_RATE_LIMIT_PER_MINUTE,
+    reportMinResponses: e.REPORT_MIN_RESPONSES,
+    provisionalIntervalMinutes: e.SCORING_PROVISIONAL_INTERVAL_MINUTES,
   };
 }
 

@@ -18,6 +18,7 @@ import { Secrets } from './security';
 import { QuestionnaireService } from './services/questionnaires';
 import { ReceiptService } from './services/receipts';
 import { InvitationGateway } from './temporal/invitations';
+import { ensureSchedules } from './temporal/schedules';
 import { createWorker } from './temporal/worker';
 
 export function policyFromConfig(config: Config): TimingPolicy {
@@ -50,6 +51,7 @@ export async function runServices(config: Config, log: Logger): Promise<{ apiUrl
     deps: { db, mailer, secrets, publicBaseUrl: config.publicBaseUrl, log },
   });
   const workerRun = worker.run();
+  await ensureSchedules(client, { taskQueue, provisionalIntervalMinutes: config.provisionalIntervalMinutes });
   const reconciler = startReconciler({ db, receipts, invitations, intervalMs: config.reconcile.intervalMs, graceMs: config.reconcile.graceMs, log });
   const app = await buildApp(
     {

@@ -61,3 +61,18 @@ export interface InvitationOutcome {
   reason?: 'expired' | 'completed' | 'service_ended' | 'withdrawn';
   rounds: number;
 }
+
+/** Input of the quarterly scoring workflow (see workflows/scoring.ts). */
+export interface ScoringInput {
+  trigger: 'schedule' | 'admin' | 'provisional';
+  /** The quarter to recompute, for an admin run ('2026-Q1'). */
+  period?: string;
+}
+
+export const SCORING_SCHEDULE_ID = 'quarterly-scoring';
+export const PROVISIONAL_SCHEDULE_ID = 'provisional-scoring';
+
+/** Workflow id of an admin recompute: one at a time per quarter. */
+export function scoringWorkflowId(period: string): string {
+  return `scoring-${period}`;
+}

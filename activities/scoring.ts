@@ -1,0 +1,152 @@
+/**
+ * Quarterly scoring, set-based: one SQL statement sums every organisation's quarter from
+ * the raw rows (receipts, invitations, rounds, responses) into indicator snapshots, in one
+ * pass per source table; the levels above the organisation are sums of those rows (see
+ * src/services/reports.ts). A recomputation keeps an audit of what it changed.
+ */
+import type { Db } from '../src/db/client';
+import { ITEM_KEYS } from '../src/domain/questionnaire';
+import { MAX_PERIODS_BETWEEN, comparePeriods, periodBounds, periodOf, periodsBetween, shiftPeriod, type Period } from '../src/domain/periods';
+
+/** The snapshot's additive columns, compared by the audit. */
+const METRICS = [
+  'receipts', 'late', 'no_account', 'activated', 'notified', 'completed', 'score_sum', 'score_sum_sq',
+  ...ITEM_KEYS.flatMap((k) => [`${k}_sum`, `${k}_count`]),
+];
+const MAX_AUDITED_CHANGES = 500;
+
+// $1 period, $2 start, $3 end, $4 final, $5 run id, $6 computed at. Cancelled receipts leave the indicators.
+const INSERT_SNAPSHOTS = `
+WITH arrived AS (
+  SELECT r.organization_id, count(*) AS receipts, count(*) FILTER (WHERE r.late) AS late,
+         count(*) FILTER (WHERE i.status = 'no_account') AS no_account
+  FROM receipt r LEFT JOIN invitation i ON i.receipt_id = r.id
+  WHERE r.status = 'active' AND r.received_at >= $2 AND r.received_at < $3
+  GROUP BY r.organization_id
+), activated AS (
+  SELECT r.organization_id, count(*) AS activated
+  FROM invitation i JOIN receipt r ON r.id = i.receipt_id
+  WHERE r.status = 'active' AND i.activated_at >= $2 AND i.activated_at < $3
+  GROUP BY r.organization_id
+), notified AS (
+  SELECT r.organization_id, count(*) AS notified
+  FROM invitation_round ir JOIN invitation i ON i.id = ir.invitation_id JOIN receipt r ON r.id = i.receipt_id
+  WHERE r.status = 'active' AND ir.notified_at >= $2 AND ir.notified_at < $3
+  GROUP BY r.organization_id
+), answered AS (
+  SELECT a.organization_id, count(*) AS completed, sum(a.score) AS score_sum, sum(a.score * a.score) AS score_sum_sq,
+         ${ITEM_KEYS.map((k) => `coalesce(sum(a.${k}), 0) AS ${k}_sum, count(a.${k}) AS ${k}_count`).join(', ')}
+  FROM response a JOIN invitation i ON i.id = a.invitation_id JOIN receipt r ON r.id = i.receipt_id
+  WHERE r.status = 'active' AND a.submitted_at >= $2 AND a.submitted_at < $3
+  GROUP BY a.organization_id
+)
+INSERT INTO indicator_snapshot (period, organization_id, region_code, type_code, sector, final, computed_at, run_id, ${METRICS.join(', ')})
+SELECT $1, o.id, o.region_code, o.type_code, t.sector, $4, $6, $5::uuid,
+       coalesce(ar.receipts, 0), coalesce(ar.late, 0), coalesce(ar.no_account, 0), coalesce(ac.activated, 0),
+       coalesce(n.notified, 0), coalesce(an.completed, 0), coalesce(an.score_sum, 0), coalesce(an.score_sum_sq, 0),
+       ${ITEM_KEYS.map((k) => `coalesce(an.${k}_sum, 0), coalesce(an.${k}_count, 0)`).join(', ')}
+FROM organization o
+JOIN organization_type t ON t.code = o.type_code
+LEFT JOIN arrived ar ON ar.organization_id = o.id
+LEFT JOIN activated ac ON ac.organization_id = o.id
+LEFT JOIN notified n ON n.organization_id = o.id
+LEFT JOIN answered an ON an.organization_id = o.id
+WHERE ar.organization_id IS NOT NULL OR ac.organization_id IS NOT NULL OR n.organization_id IS NOT NULL OR an.organization_id IS NOT NULL`;
+
+const metricsJson = (alias: string) => `jsonb_build_object(${METRICS.map((m) => `'${m}', ${alias}.${m}`).join(', ')})`;
+const DIFF = `
+SELECT o.code AS organization,
+       CASE WHEN p.organization_id IS NULL THEN NULL ELSE ${metricsJson('p')} END AS before,
+       CASE WHEN n.organization_id IS NULL THEN NULL ELSE ${metricsJson('n')} END AS after,
+       count(*) OVER () AS total
+FROM (SELECT * FROM indicator_snapshot WHERE period = $1) n
+FULL JOIN previous_snapshot p ON p.organization_id = n.organization_id
+JOIN organization o ON o.id = coalesce(n.organization_id, p.organization_id)
+WHERE p.organization_id IS NULL OR n.organization_id IS NULL
+   OR (${METRICS.map((m) => `p.${m}`).join(', ')}) IS DISTINCT FROM (${METRICS.map((m) => `n.${m}`).join(', ')})
+ORDER BY o.code
+LIMIT ${MAX_AUDITED_CHANGES}`;
+
+export interface ScoringResult {
+  runId: string;
+  period: Period;
+  final: boolean;
+  organizations: number;
+  changed: number;
+  /** A provisional run for a quarter that already has final values does nothing. */
+  skipped: boolean;
+}
+
+export function createScoringActivities({ db, clock = () => new Date() }: { db: Db; clock?: () => Date }) {
+  /** (Re)computes a quarter's snapshots in one transaction, recording the run and what it changed. */
+  async function computeSnapshots(input: {
+    period: Period;
+    final: boolean;
+    trigger: 'schedule' | 'backfill' | 'admin' | 'provisional';
+    workflowId?: string;
+  }): Promise<ScoringResult> {
+    const { period, final } = input;
+    const { start, end } = periodBounds(period);
+    const run = await db.scoringRun.create({
+      data: { period, final, trigger: input.trigger, workflowId: input.workflowId ?? null, startedAt: clock() },
+    });
+    try {
+      const result = await db.$transaction(
+        async (tx) => {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`scoring:${period}`}))`;
+          if (!final && (await tx.indicatorSnapshot.count({ where: { period, final: true } })) > 0) {
+            return { organizations: 0, changed: 0, changes: [], skipped: true };
+          }
+          await tx.$executeRawUnsafe('CREATE TEMP TABLE previous_snapshot ON COMMIT DROP AS SELECT * FROM indicator_snapshot WHERE period = $1', period);
+          await tx.$executeRawUnsafe('DELETE FROM indicator_snapshot WHERE period = $1', period);
+          const organizations = await tx.$executeRawUnsafe(INSERT_SNAPSHOTS, period, start, end, final, run.id, clock());
+          const changes = await tx.$queryRawUnsafe<{ organization: string; before: object | null; after: object | null; total: bigint }[]>(DIFF, period);
+          return {
+            organizations,
+            changed: changes.length > 0 ? Number(changes[0].total) : 0,
+            changes: changes.map(({ total: _total, ...change }) => change),
+            skipped: false,
+          };
+        },
+        { timeout: 30 * 60_000, maxWait: 60_000 },
+      );
+      await db.scoringRun.update({
+        where: { id: run.id },
+        data: {
+          status: 'completed',
+          finishedAt: clock(),
+          organizations: result.organizations,
+          changed: result.changed,
+          changes: result.changes,
+          error: result.skipped ? 'skipped: the quarter already has final values' : null,
+        },
+      });
+      return { runId: run.id, period, final, organizations: result.organizations, changed: result.changed, skipped: result.skipped };
+    } catch (err) {
+      await db.scoringRun.update({ where: { id: run.id }, data: { status: 'failed', finishedAt: clock(), error: (err as Error).message.slice(0, 1000) } });
+      throw err;
+    }
+  }
+
+  /**
+   * Finished quarters, from the first receipt's up to `upTo`, that have no final values
+   * yet: what a missed schedule left behind.
+   */
+  async function missingFinalPeriods(input: { upTo: Period }): Promise<Period[]> {
+    const first = await db.receipt.findFirst({ orderBy: { receivedAt: 'asc' }, select: { receivedAt: true } });
+    if (!first) return [];
+    const from = periodOf(first.receivedAt);
+    if (comparePeriods(from, input.upTo) > 0) return [];
+    const done = await db.scoringRun.findMany({
+      where: { final: true, status: 'completed', error: null },
+      distinct: ['period'],
+      select: { period: true },
+    });
+    const finalised = new Set(done.map((r) => r.period));
+    // Back-fill at most the last MAX_PERIODS_BETWEEN quarters: older ones need an admin run.
+    const earliest = shiftPeriod(input.upTo, 1 - MAX_PERIODS_BETWEEN);
+    return periodsBetween(comparePeriods(from, earliest) < 0 ? earliest : from, input.upTo).filter((p) => !finalised.has(p));
+  }
+
+  return { computeSnapshots, missingFinalPeriods };
+}
