@@ -17,6 +17,8 @@ import { startReconciler } from './reconciler';
 import { Secrets } from './security';
 import { QuestionnaireService } from './services/questionnaires';
 import { ReceiptService } from './services/receipts';
+import { ReportService } from './services/reports';
+import { ScoringGateway } from './temporal/scoring';
 import { InvitationGateway } from './temporal/invitations';
 import { ensureSchedules } from './temporal/schedules';
 import { createWorker } from './temporal/worker';
@@ -43,6 +45,8 @@ export async function runServices(config: Config, log: Logger): Promise<{ apiUrl
   const invitations = new InvitationGateway(client, taskQueue, policyFromConfig(config));
   const receipts = new ReceiptService({ db, secrets, invitations, log });
   const questionnaires = new QuestionnaireService({ db, invitations, log });
+  const reports = new ReportService({ db, minResponses: config.reportMinResponses });
+  const scoring = new ScoringGateway(client, taskQueue);
 
   const worker = await createWorker({
     connection: nativeConnection,
@@ -61,6 +65,8 @@ export async function runServices(config: Config, log: Logger): Promise<{ apiUrl
       invitations,
       receipts,
       questionnaires,
+      reports,
+      scoring,
       mailer,
       temporalHealthy: () => connection.workflowService.getSystemInfo({}).then(() => true, () => false),
     },

@@ -16,6 +16,8 @@ import operationRoutes from './routes/operations';
 import questionnaireRoutes from './routes/questionnaires';
 import receiptRoutes from './routes/receipts';
 import referenceRoutes from './routes/reference';
+import reportRoutes from './routes/reports';
+import scoringRoutes from './routes/scoring';
 
 export async function buildApp(deps: AppDeps, logger: Logger | false = false): Promise<FastifyInstance> {
   const app = Fastify({
@@ -46,6 +48,8 @@ export async function buildApp(deps: AppDeps, logger: Logger | false = false): P
   await app.register(receiptRoutes);
   await app.register(questionnaireRoutes);
   await app.register(citizenPageRoutes);
+  await app.register(reportRoutes);
+  await app.register(scoringRoutes);
   await app.ready();
   return app as unknown as FastifyInstance;
 }

@@ -53,3 +53,58 @@ export function scopeProblem(role: RoleName, scope: { regions: string[]; sectors
       return null;
   }
 }
+
+/** How reports can be grouped (DESIGN §6 levels). */
+export const GROUP_BY = ['federation', 'region', 'sector', 'organizationType', 'organization'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+
+/** A report request's filters, resolved: the sector of a type, and where an organisation is. */
+export interface ReportFilters {
+  region?: string;
+  sector?: string;
+  organizationType?: { code: string; sector: string };
+  organization?: OrganizationRef;
+}
+
+/** The part of the data a principal may read, as the report queries clip to it. */
+export interface ReportClip {
+  regions: string[] | null;
+  sectors: string[] | null;
+  organizationCode: string | null;
+}
+
+/**
+ * Who may ask for which report (DESIGN §7): federal bodies everything; sector bodies their
+ * sectors; a region its region; a head of organisation that organisation only; integrators
+ * no reports. A filter outside the scope is refused (403), never silently emptied.
+ */
+export function reportAccess(p: Principal, groupBy: GroupBy, f: ReportFilters): { ok: true; clip: ReportClip } | { ok: false; reason: string } {
+  const deny = (reason: string) => ({ ok: false as const, reason });
+  const outside = (what: string) => deny(`${what} is outside this key's scope`);
+  switch (p.role) {
+    case 'admin':
+    case 'federal':
+      return { ok: true, clip: { regions: null, sectors: null, organizationCode: null } };
+    case 'integrator':
+      return deny('integrator keys have no access to reports');
+    case 'sector': {
+      const sectors = [f.sector, f.organizationType?.sector, f.organization?.sector].filter((s): s is string => Boolean(s));
+      const foreign = sectors.find((s) => !p.sectors.includes(s));
+      if (foreign) return outside(`sector ${foreign}`);
+      return { ok: true, clip: { regions: null, sectors: p.sectors, organizationCode: null } };
+    }
+    case 'region': {
+      const regions = [f.region, f.organization?.regionCode].filter((r): r is string => Boolean(r));
+      const foreign = regions.find((r) => !p.regions.includes(r));
+      if (foreign) return outside(`region ${foreign}`);
+      if (groupBy === 'federation') return deny('a region key reports by region, sector, type or organisation');
+      return { ok: true, clip: { regions: p.regions, sectors: null, organizationCode: null } };
+    }
+    case 'organization': {
+      if (groupBy !== 'organization') return deny('an organisation key reports on its organisation only (groupBy=organization)');
+      if (f.organization && f.organization.code !== p.organizationCode) return outside(`organization ${f.organization.code}`);
+      if (f.region || f.sector || f.organizationType) return deny('an organisation key takes no region, sector or type filter');
+      return { ok: true, clip: { regions: null, sectors: null, organizationCode: p.organizationCode } };
+    }
+  }
+}

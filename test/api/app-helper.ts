@@ -14,6 +14,8 @@ import { OutboxMailer } from '../../src/mail/outbox-mailer';
 import { Secrets } from '../../src/security';
 import { QuestionnaireService } from '../../src/services/questionnaires';
 import { ReceiptService } from '../../src/services/receipts';
+import { ReportService } from '../../src/services/reports';
+import { ScoringGateway } from '../../src/temporal/scoring';
 import { InvitationGateway } from '../../src/temporal/invitations';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { timeSkippingEnv } from '../helpers/temporal';
@@ -41,6 +43,8 @@ export async function createTestApp(options: { env?: Record<string, string>; log
   const invitations = new InvitationGateway(env.client, 'api-tests', REGULATION_POLICY, false);
   const receipts = new ReceiptService({ db: tdb.db, secrets, invitations, log: silent });
   const questionnaires = new QuestionnaireService({ db: tdb.db, invitations, log: silent });
+  const reports = new ReportService({ db: tdb.db, minResponses: config.reportMinResponses });
+  const scoring = new ScoringGateway(env.client, 'api-tests');
   const app = await buildApp({
     config,
     db: tdb.db,
@@ -48,6 +52,8 @@ export async function createTestApp(options: { env?: Record<string, string>; log
     invitations,
     receipts,
     questionnaires,
+    reports,
+    scoring,
     mailer: new OutboxMailer(tdb.db, silent),
     temporalHealthy: async () => true,
   }, options.logger);

@@ -7,6 +7,8 @@ import type { Secrets } from '../../security';
 import type { InvitationGateway } from '../../temporal/invitations';
 import type { QuestionnaireService } from '../../services/questionnaires';
 import type { ReceiptService } from '../../services/receipts';
+import type { ReportService } from '../../services/reports';
+import type { ScoringGateway } from '../../temporal/scoring';
 
 export interface AppDeps {
   config: Config;
@@ -15,6 +17,8 @@ export interface AppDeps {
   invitations: InvitationGateway;
   receipts: ReceiptService;
   questionnaires: QuestionnaireService;
+  reports: ReportService;
+  scoring: ScoringGateway;
   mailer: Mailer;
   /** Reports whether Temporal answers, for /health. */
   temporalHealthy(): Promise<boolean>;

@@ -1,0 +1,194 @@
+/** Participants' reports (DESIGN §6–7): indicators, history, rankings, funnel; clipped to the caller's scope. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ITEM_KEYS } from '../../domain/questionnaire';
+import { ZPeriod, periodDistance, MAX_PERIODS_BETWEEN } from '../../domain/periods';
+import { GROUP_BY } from '../../domain/scope';
+import { principalOf } from '../plugins/auth';
+import { HttpProblem, ZProblem } from '../problem';
+import { toCsv } from '../csv';
+
+const PARTICIPANTS = ['admin', 'federal', 'sector', 'region', 'organization', 'integrator'] as const;
+const ZFilters = {
+  region: z.string().max(2).optional(),
+  sector: z.string().max(32).optional(),
+  organizationType: z.string().max(64).optional(),
+  organization: z.string().max(64).optional(),
+};
+const ZFormat = z.enum(['json', 'csv']).optional().describe('csv: the same rows as text/csv (or send Accept: text/csv)');
+const ZKey = z.record(z.string(), z.string());
+const ZCi = z.tuple([z.number(), z.number()]).nullable();
+const ZComparison = z.object({ satisfaction: z.number().nullable(), delta: z.number().nullable() }).nullable();
+const ZIndicatorRow = z.object({
+  key: ZKey,
+  name: z.string(),
+  notified: z.number(),
+  completed: z.number(),
+  coverage: z.number().nullable(),
+  responses: z.number(),
+  satisfaction: z.number().nullable(),
+  ci: ZCi.describe('95 % confidence interval of the satisfaction'),
+  suppressed: z.boolean().describe('fewer responses than the small-numbers threshold: satisfaction hidden'),
+  items: z.record(z.string(), z.number().nullable()).nullable(),
+  previous: ZComparison,
+  yearAgo: ZComparison,
+  targets: z.object({ coverage: z.boolean().nullable(), satisfaction: z.boolean().nullable(), growth: z.boolean().nullable() }),
+});
+const ZStatus = { period: z.string(), final: z.boolean(), computedAt: z.string().nullable() };
+const problems = { 401: ZProblem, 403: ZProblem, 422: ZProblem };
+
+const routes: FastifyPluginAsyncZod = async (app) => {
+  const { reports } = app.deps;
+  const guard = { onRequest: app.authorize(...PARTICIPANTS) };
+  const security = [{ apiKey: [] }];
+
+  app.get('/v1/reports/indicators', {
+    ...guard,
+    schema: {
+      tags: ['reports'],
+      summary: 'Coverage and satisfaction for a quarter by a level; the current quarter is cumulative to date (final: false)',
+      security,
+      querystring: z.object({ period: ZPeriod.optional(), groupBy: z.enum(GROUP_BY).default('federation'), ...ZFilters, format: ZFormat }),
+      response: { 200: z.object({ ...ZStatus, rows: z.array(ZIndicatorRow) }), ...problems },
+      produces: ['application/json', 'text/csv'],
+    },
+  }, async (request, reply) => {
+    const { period, groupBy, format: _f, ...filters } = request.query;
+    const report = await reports.indicators(principalOf(request), { period, groupBy, filters });
+    if (wantsCsv(request, request.query.format)) return sendCsv(reply, `indicators-${report.period}.csv`, report.rows.map(flattenIndicatorRow));
+    return report;
+  });
+
+  app.get('/v1/reports/indicators/history', {
+    ...guard,
+    schema: {
+      tags: ['reports'],
+      summary: 'A series per group over a range of quarters, for charts',
+      security,
+      querystring: z.object({ from: ZPeriod, to: ZPeriod, groupBy: z.enum(GROUP_BY).default('federation'), ...ZFilters }),
+      response: {
+        200: z.object({
+          from: z.string(),
+          to: z.string(),
+          series: z.array(z.object({
+            key: ZKey,
+            name: z.string(),
+            points: z.array(z.object({
+              period: z.string(), final: z.boolean(), notified: z.number(), completed: z.number(), coverage: z.number().nullable(),
+              responses: z.number(), satisfaction: z.number().nullable(), ci: ZCi, suppressed: z.boolean(),
+            })),
+          })),
+        }),
+        ...problems,
+      },
+    },
+  }, async (request) => {
+    const { from, to, groupBy, ...filters } = request.query;
+    const span = periodDistance(from, to);
+    if (span < 0 || span >= MAX_PERIODS_BETWEEN) {
+      throw new HttpProblem(422, `from must not be after to, and the range at most ${MAX_PERIODS_BETWEEN} quarters`, [{ path: 'to', message: 'out of range' }]);
+    }
+    return reports.history(principalOf(request), { from, to, groupBy, filters });
+  });
+
+  app.get('/v1/reports/rankings', {
+    ...guard,
+    schema: {
+      tags: ['reports'],
+      summary: 'Organisations of a region and type, best and worst by satisfaction (ties: more responses first, then code)',
+      security,
+      querystring: z.object({
+        period: ZPeriod.optional(),
+        region: z.string().max(2),
+        organizationType: z.string().max(64),
+        limit: z.coerce.number().int().min(1).max(100).default(10),
+        format: ZFormat,
+      }),
+      response: {
+        200: z.object({
+          ...ZStatus,
+          region: z.string(),
+          organizationType: z.string(),
+          ranked: z.number().int(),
+          best: z.array(z.object({ rank: z.number().int(), code: z.string(), name: z.string(), satisfaction: z.number().nullable(), responses: z.number(), ci: ZCi })),
+          worst: z.array(z.object({ rank: z.number().int(), code: z.string(), name: z.string(), satisfaction: z.number().nullable(), responses: z.number(), ci: ZCi })),
+          unranked: z.array(z.object({ code: z.string(), name: z.string(), responses: z.number(), suppressed: z.boolean() })),
+        }),
+        ...problems,
+      },
+    },
+  }, async (request, reply) => {
+    const { format, ...query } = request.query;
+    const result = await reports.rankings(principalOf(request), query);
+    const strip = <T extends { suppressed: boolean }>({ suppressed: _s, ...rest }: T) => rest;
+    const body = { ...result, best: result.best.map(strip), worst: result.worst.map(strip), unranked: result.unranked.map(({ code, name, responses, suppressed }) => ({ code, name, responses, suppressed })) };
+    if (wantsCsv(request, format)) {
+      const line = (list: string, r: (typeof body.best)[number]) => ({ list, rank: r.rank, code: r.code, name: r.name, satisfaction: r.satisfaction, ci_low: r.ci?.[0] ?? null, ci_high: r.ci?.[1] ?? null, responses: r.responses });
+      return sendCsv(reply, `rankings-${result.period}.csv`, [...body.best.map((r) => line('best', r)), ...body.worst.map((r) => line('worst', r))]);
+    }
+    return body;
+  });
+
+  app.get('/v1/reports/funnel', {
+    ...guard,
+    schema: {
+      tags: ['reports'],
+      summary: 'Receipts, late, without an account, activated, notified, completed',
+      security,
+      querystring: z.object({ period: ZPeriod.optional(), groupBy: z.enum(GROUP_BY).default('federation'), ...ZFilters, format: ZFormat }),
+      response: {
+        200: z.object({
+          ...ZStatus,
+          rows: z.array(z.object({
+            key: ZKey, name: z.string(), receipts: z.number(), late: z.number(), noAccount: z.number(), activated: z.number(), notified: z.number(), completed: z.number(),
+          })),
+        }),
+        ...problems,
+      },
+      produces: ['application/json', 'text/csv'],
+    },
+  }, async (request, reply) => {
+    const { period, groupBy, format, ...filters } = request.query;
+    const report = await reports.funnel(principalOf(request), { period, groupBy, filters });
+    if (wantsCsv(request, format)) return sendCsv(reply, `funnel-${report.period}.csv`, report.rows.map(({ key, ...rest }) => ({ ...key, ...rest })));
+    return report;
+  });
+};
+
+function wantsCsv(request: FastifyRequest, format: string | undefined): boolean {
+  return format === 'csv' || (format === undefined && (request.headers.accept ?? '').includes('text/csv'));
+}
+
+function sendCsv(reply: FastifyReply, filename: string, rows: Record<string, unknown>[]) {
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${filename}"`)
+    .serializer((payload: unknown) => payload as string)
+    .send(toCsv(rows));
+}
+
+function flattenIndicatorRow(r: z.infer<typeof ZIndicatorRow>): Record<string, unknown> {
+  return {
+    ...r.key,
+    name: r.name,
+    notified: r.notified,
+    completed: r.completed,
+    coverage: r.coverage,
+    responses: r.responses,
+    satisfaction: r.satisfaction,
+    ci_low: r.ci?.[0] ?? null,
+    ci_high: r.ci?.[1] ?? null,
+    suppressed: r.suppressed,
+    ...Object.fromEntries(ITEM_KEYS.map((k) => [`item_${k}`, r.items?.[k] ?? null])),
+    previous_satisfaction: r.previous?.satisfaction ?? null,
+    previous_delta: r.previous?.delta ?? null,
+    year_ago_satisfaction: r.yearAgo?.satisfaction ?? null,
+    year_ago_delta: r.yearAgo?.delta ?? null,
+    target_coverage: r.targets.coverage,
+    target_satisfaction: r.targets.satisfaction,
+    target_growth: r.targets.growth,
+  };
+}
+
+export default routes;

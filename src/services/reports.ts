@@ -1,0 +1,265 @@
+/**
+ * Role-scoped reports over the indicator snapshots. Every level is summed set-based in
+ * Postgres from the organisations' additive sums (one GROUP BY per request, over the
+ * quarter, the previous one and the year-ago one at once); the arithmetic is src/domain.
+ */
+import type { Db } from '../db/client';
+import {
+  addSums,
+  emptySums,
+  indicatorRow,
+  rankOrganizations,
+  type IndicatorRow,
+  type IndicatorSums,
+  type Rankings,
+} from '../domain/indicators';
+import { currentPeriod, periodsBetween, previousPeriod, yearAgoPeriod, type Period } from '../domain/periods';
+import { ITEM_KEYS } from '../domain/questionnaire';
+import { reportAccess, type GroupBy, type Principal, type ReportClip, type ReportFilters } from '../domain/scope';
+import { HttpProblem } from '../api/problem';
+
+export interface FilterCodes {
+  region?: string;
+  sector?: string;
+  organizationType?: string;
+  organization?: string;
+}
+
+export const SECTOR_NAMES: Record<string, string> = {
+  mse: 'медико-социальная экспертиза',
+  health: 'здравоохранение',
+  education: 'образование',
+  sport: 'физическая культура и спорт',
+};
+
+export interface Funnel {
+  receipts: number;
+  late: number;
+  noAccount: number;
+  activated: number;
+  notified: number;
+  completed: number;
+}
+
+interface GroupRow {
+  period: string;
+  key: string | null;
+  final: boolean;
+  computedAt: Date | null;
+  sums: IndicatorSums;
+  funnel: Funnel;
+}
+
+export type ReportKey = Partial<Record<'region' | 'sector' | 'organizationType' | 'organization', string>>;
+
+const GROUP_COLUMN: Record<GroupBy, string | null> = {
+  federation: null,
+  region: 's.region_code',
+  sector: 's.sector',
+  organizationType: 's.type_code',
+  organization: 'o.code',
+};
+
+const SUMS_SQL = [
+  'sum(s.notified)::float8 AS notified',
+  'sum(s.completed)::float8 AS completed',
+  'sum(s.score_sum)::float8 AS score_sum',
+  'sum(s.score_sum_sq)::float8 AS score_sum_sq',
+  'sum(s.receipts)::float8 AS receipts',
+  'sum(s.late)::float8 AS late',
+  'sum(s.no_account)::float8 AS no_account',
+  'sum(s.activated)::float8 AS activated',
+  ...ITEM_KEYS.flatMap((k) => [`sum(s.${k}_sum)::float8 AS ${k}_sum`, `sum(s.${k}_count)::float8 AS ${k}_count`]),
+].join(', ');
+
+export class ReportService {
+  constructor(private readonly deps: { db: Db; minResponses: number; now?: () => Date }) {}
+
+  /** Indicators for one quarter by a level, with the previous and year-ago comparisons. */
+  async indicators(principal: Principal, query: { period?: Period; groupBy: GroupBy; filters: FilterCodes }) {
+    const period = query.period ?? currentPeriod(this.now());
+    const clip = await this.authorize(principal, query.groupBy, query.filters);
+    const previous = previousPeriod(period);
+    const yearAgo = yearAgoPeriod(period);
+    const groups = await this.sumGroups([period, previous, yearAgo], query.groupBy, clip, query.filters);
+    const names = await this.names(query.groupBy, groups.map((g) => g.key));
+    const current = groups.filter((g) => g.period === period);
+    const satisfactionOf = (p: Period, key: string | null) => {
+      const g = groups.find((x) => x.period === p && x.key === key);
+      return g ? this.row(g.sums).satisfaction : null;
+    };
+    const rows = current.map((g) => ({
+      key: keyOf(query.groupBy, g.key),
+      name: names.get(g.key) ?? g.key ?? 'Российская Федерация',
+      ...this.row(g.sums, satisfactionOf(previous, g.key), satisfactionOf(yearAgo, g.key)),
+    }));
+    return { period, ...(await this.status(period, current)), rows };
+  }
+
+  /** Where receipts go: arrived, late, without an account, activated, notified, completed. */
+  async funnel(principal: Principal, query: { period?: Period; groupBy: GroupBy; filters: FilterCodes }) {
+    const period = query.period ?? currentPeriod(this.now());
+    const clip = await this.authorize(principal, query.groupBy, query.filters);
+    const groups = await this.sumGroups([period], query.groupBy, clip, query.filters);
+    const names = await this.names(query.groupBy, groups.map((g) => g.key));
+    const rows = groups.map((g) => ({ key: keyOf(query.groupBy, g.key), name: names.get(g.key) ?? g.key ?? 'Российская Федерация', ...g.funnel }));
+    return { period, ...(await this.status(period, groups)), rows };
+  }
+
+  /** A series per group over a range of quarters, for charts. */
+  async history(principal: Principal, query: { from: Period; to: Period; groupBy: GroupBy; filters: FilterCodes }) {
+    const periods = periodsBetween(query.from, query.to);
+    const clip = await this.authorize(principal, query.groupBy, query.filters);
+    const groups = await this.sumGroups(periods, query.groupBy, clip, query.filters);
+    const names = await this.names(query.groupBy, groups.map((g) => g.key));
+    const keys = [...new Set(groups.map((g) => g.key))].sort(compareKeys);
+    return {
+      from: query.from,
+      to: query.to,
+      series: keys.map((key) => ({
+        key: keyOf(query.groupBy, key),
+        name: names.get(key) ?? key ?? 'Российская Федерация',
+        points: groups
+          .filter((g) => g.key === key)
+          .map((g) => {
+            const { notified, completed, coverage, responses, satisfaction, ci, suppressed } = this.row(g.sums);
+            return { period: g.period, final: g.final, notified, completed, coverage, responses, satisfaction, ci, suppressed };
+          }),
+      })),
+    };
+  }
+
+  /** Organisations of one region and type, best and worst (seed 002: rewards and remedies). */
+  async rankings(principal: Principal, query: { period?: Period; region: string; organizationType: string; limit: number }) {
+    const period = query.period ?? currentPeriod(this.now());
+    const filters = { region: query.region, organizationType: query.organizationType };
+    const clip = await this.authorize(principal, 'organization', filters);
+    const groups = await this.sumGroups([period], 'organization', clip, filters);
+    const names = await this.names('organization', groups.map((g) => g.key));
+    const rows = groups.map((g) => {
+      const { satisfaction, responses, suppressed, ci } = this.row(g.sums);
+      return { code: g.key!, name: names.get(g.key) ?? g.key!, satisfaction, responses, suppressed, ci };
+    });
+    const ranked: Rankings<(typeof rows)[number]> = rankOrganizations(rows, query.limit);
+    return { period, ...(await this.status(period, groups)), region: query.region, organizationType: query.organizationType, ...ranked };
+  }
+
+  private row(sums: IndicatorSums, previous?: number | null, yearAgo?: number | null): IndicatorRow {
+    return indicatorRow(sums, { minResponses: this.deps.minResponses, previous, yearAgo });
+  }
+
+  /** Final when the quarter's final scoring has run; otherwise cumulative to date. */
+  private async status(period: Period, groups: GroupRow[]): Promise<{ final: boolean; computedAt: string | null }> {
+    const run = await this.deps.db.scoringRun.findFirst({
+      where: { period, final: true, status: 'completed', error: null },
+      orderBy: { finishedAt: 'desc' },
+    });
+    const computed = groups.map((g) => g.computedAt?.getTime() ?? 0);
+    const computedAt = computed.length > 0 ? new Date(Math.max(...computed)) : (run?.finishedAt ?? null);
+    return { final: Boolean(run), computedAt: computedAt?.toISOString() ?? null };
+  }
+
+  /** Resolves the filter codes (422 when unknown) and checks them against the caller's scope (403). */
+  private async authorize(principal: Principal, groupBy: GroupBy, codes: FilterCodes): Promise<ReportClip> {
+    const { db } = this.deps;
+    const filters: ReportFilters = {};
+    const unknown: { path: string; message: string }[] = [];
+    if (codes.region) {
+      if (await db.region.findUnique({ where: { code: codes.region } })) filters.region = codes.region;
+      else unknown.push({ path: 'region', message: 'unknown region' });
+    }
+    if (codes.sector) {
+      if (codes.sector in SECTOR_NAMES) filters.sector = codes.sector;
+      else unknown.push({ path: 'sector', message: 'unknown sector' });
+    }
+    if (codes.organizationType) {
+      const type = await db.organizationType.findUnique({ where: { code: codes.organizationType } });
+      if (type) filters.organizationType = { code: type.code, sector: type.sector };
+      else unknown.push({ path: 'organizationType', message: 'unknown organization type' });
+    }
+    if (codes.organization) {
+      const org = await db.organization.findUnique({ where: { code: codes.organization }, include: { type: true } });
+      if (org) filters.organization = { code: org.code, regionCode: org.regionCode, sector: org.type.sector };
+      else unknown.push({ path: 'organization', message: 'unknown organization' });
+    }
+    const access = reportAccess(principal, groupBy, filters);
+    if (!access.ok) throw new HttpProblem(403, access.reason);
+    if (unknown.length > 0) throw new HttpProblem(422, 'Unknown filter values', unknown);
+    return access.clip;
+  }
+
+  /** One GROUP BY over the snapshots of the given quarters, clipped to the scope and filters. */
+  private async sumGroups(periods: Period[], groupBy: GroupBy, clip: ReportClip, codes: FilterCodes): Promise<GroupRow[]> {
+    const params: unknown[] = [periods];
+    const where = ['s.period = ANY($1)'];
+    const add = (sql: (n: number) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(params.length));
+    };
+    if (clip.regions) add((n) => `s.region_code = ANY($${n})`, clip.regions);
+    if (clip.sectors) add((n) => `s.sector = ANY($${n})`, clip.sectors);
+    if (clip.organizationCode) add((n) => `o.code = $${n}`, clip.organizationCode);
+    if (codes.region) add((n) => `s.region_code = $${n}`, codes.region);
+    if (codes.sector) add((n) => `s.sector = $${n}`, codes.sector);
+    if (codes.organizationType) add((n) => `s.type_code = $${n}`, codes.organizationType);
+    if (codes.organization) add((n) => `o.code = $${n}`, codes.organization);
+    const column = GROUP_COLUMN[groupBy];
+    const sql = `
+      SELECT s.period, ${column ?? 'NULL'} AS key, bool_and(s.final) AS final, max(s.computed_at) AS computed_at, ${SUMS_SQL}
+      FROM indicator_snapshot s JOIN organization o ON o.id = s.organization_id
+      WHERE ${where.join(' AND ')}
+      GROUP BY s.period${column ? `, ${column}` : ''}
+      ORDER BY s.period${column ? `, ${column}` : ''}`;
+    const rows = await this.deps.db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params);
+    return rows.map(toGroupRow);
+  }
+
+  private async names(groupBy: GroupBy, keys: (string | null)[]): Promise<Map<string | null, string>> {
+    const { db } = this.deps;
+    const codes = [...new Set(keys.filter((k): k is string => k !== null))];
+    switch (groupBy) {
+      case 'region':
+        return new Map((await db.region.findMany({ where: { code: { in: codes } } })).map((r) => [r.code, r.name]));
+      case 'organizationType':
+        return new Map((await db.organizationType.findMany({ where: { code: { in: codes } } })).map((t) => [t.code, t.name]));
+      case 'organization':
+        return new Map((await db.organization.findMany({ where: { code: { in: codes } } })).map((o) => [o.code, o.name]));
+      case 'sector':
+        return new Map(codes.map((c) => [c, SECTOR_NAMES[c] ?? c]));
+      case 'federation':
+        return new Map([[null, 'Российская Федерация']]);
+    }
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+}
+
+function toGroupRow(r: Record<string, unknown>): GroupRow {
+  const n = (k: string) => Number(r[k] ?? 0);
+  const sums = addSums(emptySums(), {
+    notified: n('notified'),
+    completed: n('completed'),
+    responses: n('completed'),
+    scoreSum: n('score_sum'),
+    scoreSumSq: n('score_sum_sq'),
+    items: Object.fromEntries(ITEM_KEYS.map((k) => [k, { sum: n(`${k}_sum`), count: n(`${k}_count`) }])) as IndicatorSums['items'],
+  });
+  return {
+    period: String(r.period),
+    key: r.key === null ? null : String(r.key),
+    final: Boolean(r.final),
+    computedAt: r.computed_at ? new Date(r.computed_at as string) : null,
+    sums,
+    funnel: { receipts: n('receipts'), late: n('late'), noAccount: n('no_account'), activated: n('activated'), notified: n('notified'), completed: n('completed') },
+  };
+}
+
+function keyOf(groupBy: GroupBy, key: string | null): ReportKey {
+  return groupBy === 'federation' || key === null ? {} : { [groupBy]: key };
+}
+
+function compareKeys(a: string | null, b: string | null): number {
+  return (a ?? '').localeCompare(b ?? '');
+}
