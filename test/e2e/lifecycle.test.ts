@@ -9,6 +9,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { createApiKey } from '../../src/keys';
+import { periodOf } from '../../src/domain/periods';
+import { PROVISIONAL_SCHEDULE_ID } from '../../src/temporal/shared';
 import { runServices } from '../../src/runtime';
 import { tokenHash } from '../../src/security';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
@@ -26,6 +28,7 @@ let services: { apiUrl: string; close(): Promise<void> };
 let logs = '';
 let admin: string;
 let integrator: string;
+let federal: string;
 
 beforeAll(async () => {
   [env, tdb, fake] = await Promise.all([devServerEnv(), createTestDatabase('e2e'), startFakeResend()]);
@@ -47,6 +50,7 @@ beforeAll(async () => {
   services = await runServices(config, pino({ level: 'debug' }, sink));
   admin = (await createApiKey(tdb.db, { role: 'admin', name: 'admin' })).key;
   integrator = (await createApiKey(tdb.db, { role: 'integrator', name: 'mis-42', regions: ['42'] })).key;
+  federal = (await createApiKey(tdb.db, { role: 'federal', name: 'минтруд' })).key;
 });
 
 afterAll(async () => {
@@ -128,6 +132,16 @@ test('a receipt travels from the API to an e-mail and a closed link, with no per
   expect(link.invitation.receiptId).toBe(oneTime.body.id);
   expect(toAdult[0].text).toContain(`https://feedback.example/u/${token}`);
 
+  // The parent answers the child's questionnaire: the round completes and the link closes.
+  const parentToken = /\/q\/([\w-]+)/.exec(fake.delivered.find((m) => m.to.includes(parent.email))!.text!)![1];
+  const answers = { info: 5, process: 4, comfort: 5, accessibility: null, courtesy: 5, competence: 4, overall: 5 };
+  expect((await api(null, 'POST', `/v1/questionnaires/${parentToken}/responses`, { answers })).status).toBe(201);
+  const answered = await until('minor link closed by the answer', async () => {
+    const r = await get(minor.body.id);
+    return r.invitation.status === 'closed' ? r : null;
+  });
+  expect(answered.invitation.closeReason).toBe('completed');
+
   // The long service ends ten (policy) days after it started, well after its first e-mail
   // (an end before the first e-mail would follow the one-time rules): its link closes at
   // the end of that day, about 2.5 s after T0 here.
@@ -146,6 +160,23 @@ test('a receipt travels from the API to an e-mail and a closed link, with no per
   });
   expect(closed.invitation.closeReason).toBe('expired');
   expect(Date.parse(closed.invitation.closedAt)).toBeGreaterThanOrEqual(Date.parse(closed.invitation.closesAt));
+
+  // The provisional schedule's run turns that into the organisation's indicators for the quarter.
+  await env.client.schedule.getHandle(PROVISIONAL_SCHEDULE_ID).trigger();
+  const report = await until('provisional indicators', async () => {
+    const r = await api(federal, 'GET', `/v1/reports/indicators?groupBy=organization&organization=${ORG.code}`);
+    return r.status === 200 && r.body.rows.length === 1 && r.body.rows[0].completed === 1 ? r.body : null;
+  });
+  expect(report).toMatchObject({ period: periodOf(new Date()), final: false });
+  expect(report.rows[0]).toMatchObject({
+    key: { organization: ORG.code },
+    name: ORG.name,
+    notified: 3, // one round each for the adult, the parent and the long-service patient
+    completed: 1,
+    responses: 1,
+    suppressed: true, // one answer is below the small-numbers threshold: no satisfaction shown
+    satisfaction: null,
+  });
 
   // Operators find the receipts in the Temporal UI by region, organisation and status.
   const found = await until('search attributes indexed', async () => {
