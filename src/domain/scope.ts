@@ -87,20 +87,25 @@ export function reportAccess(p: Principal, groupBy: GroupBy, f: ReportFilters): 
       return { ok: true, clip: { regions: null, sectors: null, organizationCode: null } };
     case 'integrator':
       return deny('integrator keys have no access to reports');
-    case 'sector': {
-      const sectors = [f.sector, f.organizationType?.sector, f.organization?.sector].filter((s): s is string => Boolean(s));
-      const foreign = sectors.find((s) => !p.sectors.includes(s));
-      if (foreign) return outside(`sector ${foreign}`);
-      return { ok: true, clip: { regions: null, sectors: p.sectors, organizationCode: null } };
-    }
+    case 'sector':
     case 'region': {
-      const regions = [f.region, f.organization?.regionCode].filter((r): r is string => Boolean(r));
-      const foreign = regions.find((r) => !p.regions.includes(r));
-      if (foreign) return outside(`region ${foreign}`);
-      if (groupBy === 'federation') return deny('a region key reports by region, sector, type or organisation');
-      return { ok: true, clip: { regions: p.regions, sectors: null, organizationCode: null } };
+      // A sector key is clipped to its sectors and a region key to its region; either may
+      // carry the other axis too (a regional health ministry: --region 42 --sector health),
+      // which clips as well, as in inScope.
+      const regions = p.role === 'region' || p.regions.length > 0 ? p.regions : null;
+      const sectors = p.role === 'sector' || p.sectors.length > 0 ? p.sectors : null;
+      const foreign = (allowed: string[] | null, value: string | undefined) => Boolean(allowed && value && !allowed.includes(value));
+      if (foreign(regions, f.region)) return outside(`region ${f.region}`);
+      const sector = [f.sector, f.organizationType?.sector].find((s) => foreign(sectors, s));
+      if (sector) return outside(`sector ${sector}`);
+      // Named by its code only: the refusal does not tell where a foreign organisation is.
+      const org = f.organization;
+      if (org && (foreign(regions, org.regionCode) || foreign(sectors, org.sector))) return outside(`organization ${org.code}`);
+      if (p.role === 'region' && groupBy === 'federation') return deny('a region key reports by region, sector, type or organisation');
+      return { ok: true, clip: { regions, sectors, organizationCode: null } };
     }
     case 'organization': {
+      if (!p.organizationCode) return deny('an organisation key without an organisation sees nothing');
       if (groupBy !== 'organization') return deny('an organisation key reports on its organisation only (groupBy=organization)');
       if (f.organization && f.organization.code !== p.organizationCode) return outside(`organization ${f.organization.code}`);
       if (f.region || f.sector || f.organizationType) return deny('an organisation key takes no region, sector or type filter');
