@@ -15,6 +15,17 @@ const METRICS = [
 ];
 const MAX_AUDITED_CHANGES = 500;
 
+/**
+ * A score is the mean of at most ITEM_KEYS.length answers, so score × lcm(1..n) is a whole
+ * number. Summing those integers is exact and independent of row order (a float sum is
+ * not), so recomputing unchanged data gives identical bits and the audit sees no phantom
+ * change, without sorting the rows.
+ */
+const SCORE_UNIT = Array.from({ length: ITEM_KEYS.length }, (_, i) => i + 1).reduce((a, b) => (a * b) / gcd(a, b));
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
 // $1 period, $2 start, $3 end, $4 final, $5 run id, $6 computed at. Cancelled receipts leave the indicators.
 const INSERT_SNAPSHOTS = `
 WITH arrived AS (
@@ -34,7 +45,9 @@ WITH arrived AS (
   WHERE r.status = 'active' AND ir.notified_at >= $2 AND ir.notified_at < $3
   GROUP BY r.organization_id
 ), answered AS (
-  SELECT a.organization_id, count(*) AS completed, sum(a.score) AS score_sum, sum(a.score * a.score) AS score_sum_sq,
+  SELECT a.organization_id, count(*) AS completed,
+         sum(round(a.score * ${SCORE_UNIT})::bigint)::float8 / ${SCORE_UNIT} AS score_sum,
+         sum(round(a.score * ${SCORE_UNIT})::bigint * round(a.score * ${SCORE_UNIT})::bigint)::float8 / ${SCORE_UNIT * SCORE_UNIT} AS score_sum_sq,
          ${ITEM_KEYS.map((k) => `coalesce(sum(a.${k}), 0) AS ${k}_sum, count(a.${k}) AS ${k}_count`).join(', ')}
   FROM response a JOIN invitation i ON i.id = a.invitation_id JOIN receipt r ON r.id = i.receipt_id
   WHERE r.status = 'active' AND a.submitted_at >= $2 AND a.submitted_at < $3
