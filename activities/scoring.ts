@@ -1,7 +1,7 @@
 /**
  * Quarterly scoring, set-based: one SQL statement sums every organisation's quarter from
- * the raw rows (receipts, invitations, rounds, responses) into indicator snapshots, in one
- * pass per source table; the levels above the organisation are sums of those rows (see
+ * the raw rows (receipts with their invitations, rounds, responses) into indicator
+ * snapshots; the levels above the organisation are sums of those rows (see
  * src/services/reports.ts). A recomputation keeps an audit of what it changed.
  */
 import type { Db } from '../src/db/client';
@@ -27,44 +27,47 @@ function gcd(a: number, b: number): number {
 }
 
 // $1 period, $2 start, $3 end, $4 final, $5 run id, $6 computed at. Cancelled receipts leave the indicators.
-const INSERT_SNAPSHOTS = `
-WITH arrived AS (
-  SELECT r.organization_id, count(*) AS receipts, count(*) FILTER (WHERE r.late) AS late,
-         count(*) FILTER (WHERE i.status = 'no_account') AS no_account
+// A plain SELECT (into a temporary table) rather than INSERT … SELECT: Postgres plans only
+// the former in parallel (bench/scoring.ts measured 2.6× the raw aggregate before, ~1× after).
+const inQuarter = (column: string) => `(${column} >= $2 AND ${column} < $3)`;
+const SELECT_SNAPSHOTS = `
+WITH funnel AS (
+  SELECT r.organization_id,
+         count(*) FILTER (WHERE ${inQuarter('r.received_at')}) AS receipts,
+         count(*) FILTER (WHERE ${inQuarter('r.received_at')} AND r.late) AS late,
+         count(*) FILTER (WHERE ${inQuarter('r.received_at')} AND i.status = 'no_account') AS no_account,
+         count(*) FILTER (WHERE ${inQuarter('i.activated_at')}) AS activated
   FROM receipt r LEFT JOIN invitation i ON i.receipt_id = r.id
-  WHERE r.status = 'active' AND r.received_at >= $2 AND r.received_at < $3
-  GROUP BY r.organization_id
-), activated AS (
-  SELECT r.organization_id, count(*) AS activated
-  FROM invitation i JOIN receipt r ON r.id = i.receipt_id
-  WHERE r.status = 'active' AND i.activated_at >= $2 AND i.activated_at < $3
+  WHERE r.status = 'active' AND (${inQuarter('r.received_at')} OR ${inQuarter('i.activated_at')})
   GROUP BY r.organization_id
 ), notified AS (
   SELECT r.organization_id, count(*) AS notified
   FROM invitation_round ir JOIN invitation i ON i.id = ir.invitation_id JOIN receipt r ON r.id = i.receipt_id
-  WHERE r.status = 'active' AND ir.notified_at >= $2 AND ir.notified_at < $3
+  WHERE r.status = 'active' AND ${inQuarter('ir.notified_at')}
   GROUP BY r.organization_id
 ), answered AS (
   SELECT a.organization_id, count(*) AS completed,
          sum(round(a.score * ${SCORE_UNIT})::bigint)::float8 / ${SCORE_UNIT} AS score_sum,
          sum(round(a.score * ${SCORE_UNIT})::bigint * round(a.score * ${SCORE_UNIT})::bigint)::float8 / ${SCORE_UNIT * SCORE_UNIT} AS score_sum_sq,
          ${ITEM_KEYS.map((k) => `coalesce(sum(a.${k}), 0) AS ${k}_sum, count(a.${k}) AS ${k}_count`).join(', ')}
-  FROM response a JOIN invitation i ON i.id = a.invitation_id JOIN receipt r ON r.id = i.receipt_id
-  WHERE r.status = 'active' AND a.submitted_at >= $2 AND a.submitted_at < $3
+  FROM response a
+  WHERE ${inQuarter('a.submitted_at')}
+    AND NOT EXISTS (SELECT 1 FROM invitation i JOIN receipt r ON r.id = i.receipt_id WHERE i.id = a.invitation_id AND r.status <> 'active')
   GROUP BY a.organization_id
 )
-INSERT INTO indicator_snapshot (period, organization_id, region_code, type_code, sector, final, computed_at, run_id, ${METRICS.join(', ')})
-SELECT $1, o.id, o.region_code, o.type_code, t.sector, $4, $6, $5::uuid,
-       coalesce(ar.receipts, 0), coalesce(ar.late, 0), coalesce(ar.no_account, 0), coalesce(ac.activated, 0),
-       coalesce(n.notified, 0), coalesce(an.completed, 0), coalesce(an.score_sum, 0), coalesce(an.score_sum_sq, 0),
-       ${ITEM_KEYS.map((k) => `coalesce(an.${k}_sum, 0), coalesce(an.${k}_count, 0)`).join(', ')}
+SELECT $1::varchar AS period, o.id AS organization_id, o.region_code, o.type_code, t.sector, $4::boolean AS final,
+       $6::timestamptz AS computed_at, $5::uuid AS run_id,
+       coalesce(f.receipts, 0) AS receipts, coalesce(f.late, 0) AS late, coalesce(f.no_account, 0) AS no_account,
+       coalesce(f.activated, 0) AS activated, coalesce(n.notified, 0) AS notified, coalesce(an.completed, 0) AS completed,
+       coalesce(an.score_sum, 0) AS score_sum, coalesce(an.score_sum_sq, 0) AS score_sum_sq,
+       ${ITEM_KEYS.map((k) => `coalesce(an.${k}_sum, 0) AS ${k}_sum, coalesce(an.${k}_count, 0) AS ${k}_count`).join(', ')}
 FROM organization o
 JOIN organization_type t ON t.code = o.type_code
-LEFT JOIN arrived ar ON ar.organization_id = o.id
-LEFT JOIN activated ac ON ac.organization_id = o.id
+LEFT JOIN funnel f ON f.organization_id = o.id
 LEFT JOIN notified n ON n.organization_id = o.id
 LEFT JOIN answered an ON an.organization_id = o.id
-WHERE ar.organization_id IS NOT NULL OR ac.organization_id IS NOT NULL OR n.organization_id IS NOT NULL OR an.organization_id IS NOT NULL`;
+WHERE f.organization_id IS NOT NULL OR n.organization_id IS NOT NULL OR an.organization_id IS NOT NULL`;
+const SNAPSHOT_COLUMNS = `period, organization_id, region_code, type_code, sector, final, computed_at, run_id, ${METRICS.join(', ')}`;
 
 const metricsJson = (alias: string) => `jsonb_build_object(${METRICS.map((m) => `'${m}', ${alias}.${m}`).join(', ')})`;
 const DIFF = `
@@ -111,8 +114,11 @@ export function createScoringActivities({ db, clock = () => new Date() }: { db: 
             return { organizations: 0, changed: 0, changes: [], skipped: true };
           }
           await tx.$executeRawUnsafe('CREATE TEMP TABLE previous_snapshot ON COMMIT DROP AS SELECT * FROM indicator_snapshot WHERE period = $1', period);
+          await tx.$executeRawUnsafe(`CREATE TEMP TABLE new_snapshot ON COMMIT DROP AS ${SELECT_SNAPSHOTS}`, period, start, end, final, run.id, clock());
           await tx.$executeRawUnsafe('DELETE FROM indicator_snapshot WHERE period = $1', period);
-          const organizations = await tx.$executeRawUnsafe(INSERT_SNAPSHOTS, period, start, end, final, run.id, clock());
+          const organizations = await tx.$executeRawUnsafe(
+            `INSERT INTO indicator_snapshot (${SNAPSHOT_COLUMNS}) SELECT ${SNAPSHOT_COLUMNS} FROM new_snapshot`,
+          );
           const changes = await tx.$queryRawUnsafe<{ organization: string; before: object | null; after: object | null; total: bigint }[]>(DIFF, period);
           return {
             organizations,

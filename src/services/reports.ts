@@ -9,6 +9,7 @@ import {
   emptySums,
   indicatorRow,
   rankOrganizations,
+  satisfaction,
   type IndicatorRow,
   type IndicatorSums,
   type Rankings,
@@ -84,9 +85,11 @@ export class ReportService {
     const groups = await this.sumGroups([period, previous, yearAgo], query.groupBy, clip, query.filters);
     const names = await this.names(query.groupBy, groups.map((g) => g.key));
     const current = groups.filter((g) => g.period === period);
+    const byPeriodAndKey = new Map(groups.map((g) => [`${g.period}|${g.key}`, g]));
+    // The comparison is with the satisfaction as published then (null if it was suppressed).
     const satisfactionOf = (p: Period, key: string | null) => {
-      const g = groups.find((x) => x.period === p && x.key === key);
-      return g ? this.row(g.sums).satisfaction : null;
+      const g = byPeriodAndKey.get(`${p}|${key}`);
+      return g && g.sums.responses >= this.deps.minResponses ? satisfaction(g.sums) : null;
     };
     const rows = current.map((g) => ({
       key: keyOf(query.groupBy, g.key),
@@ -204,9 +207,11 @@ export class ReportService {
     if (codes.organizationType) add((n) => `s.type_code = $${n}`, codes.organizationType);
     if (codes.organization) add((n) => `o.code = $${n}`, codes.organization);
     const column = GROUP_COLUMN[groupBy];
+    // The organisation's code is needed only to group or filter by organisation.
+    const joinOrganization = groupBy === 'organization' || clip.organizationCode !== null || Boolean(codes.organization);
     const sql = `
       SELECT s.period, ${column ?? 'NULL'} AS key, bool_and(s.final) AS final, max(s.computed_at) AS computed_at, ${SUMS_SQL}
-      FROM indicator_snapshot s JOIN organization o ON o.id = s.organization_id
+      FROM indicator_snapshot s${joinOrganization ? ' JOIN organization o ON o.id = s.organization_id' : ''}
       WHERE ${where.join(' AND ')}
       GROUP BY s.period${column ? `, ${column}` : ''}
       ORDER BY s.period${column ? `, ${column}` : ''}`;
