@@ -73,12 +73,56 @@ const SUMS_SQL = [
   ...ITEM_KEYS.flatMap((k) => [`sum(s.${k}_sum)::float8 AS ${k}_sum`, `sum(s.${k}_count)::float8 AS ${k}_count`]),
 ].join(', ');
 
+const CACHE_ENTRIES = 2000;
+
 export class ReportService {
-  constructor(private readonly deps: { db: Db; minResponses: number; now?: () => Date }) {}
+  /**
+   * Reports change only when a scoring run completes, so answers are kept per scope and
+   * query until the next completed run (one indexed look-up per request tells).
+   */
+  private readonly cache = new Map<string, { version: string; value: unknown }>();
+
+  constructor(private readonly deps: { db: Db; minResponses: number; now?: () => Date; /** 0 turns the cache off. */ cacheEntries?: number }) {}
+
+  /** The cached answer for this scope and query, or a fresh one; refusals (403, 422) are never cached. */
+  private async cached<T>(kind: string, principal: Principal, query: object, compute: () => Promise<T>): Promise<T> {
+    const version = await this.snapshotVersion();
+    const scope = [principal.role, principal.regions, principal.sectors, principal.organizationCode];
+    const key = JSON.stringify([kind, scope, query]);
+    const capacity = this.deps.cacheEntries ?? CACHE_ENTRIES;
+    const hit = this.cache.get(key);
+    if (hit && hit.version === version) return hit.value as T;
+    const value = await compute();
+    if (capacity === 0) return value;
+    if (this.cache.size >= capacity) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, { version, value });
+    return value;
+  }
+
+  /**
+   * Which completed scoring runs the snapshots reflect. Read at most once a second, so a
+   * report may trail a just-finished run by a second.
+   */
+  private versionRead: { at: number; version: Promise<string> } | null = null;
+  private snapshotVersion(): Promise<string> {
+    const now = Date.now();
+    if (this.versionRead && now - this.versionRead.at < 1000) return this.versionRead.version;
+    const version = this.deps.db.$queryRaw<{ finished: Date | null; runs: bigint }[]>`
+      SELECT max(finished_at) AS finished, count(*) AS runs FROM scoring_run WHERE status = 'completed'`
+      .then(([latest]) => `${latest?.finished?.toISOString() ?? 'none'}/${latest?.runs ?? 0}`);
+    this.versionRead = { at: now, version };
+    version.catch(() => { this.versionRead = null; });
+    return version;
+  }
 
   /** Indicators for one quarter by a level, with the previous and year-ago comparisons. */
   async indicators(principal: Principal, query: { period?: Period; groupBy: GroupBy; filters: FilterCodes }) {
     const period = query.period ?? currentPeriod(this.now());
+    return this.cached('indicators', principal, { ...query, period }, () => this.computeIndicators(principal, { ...query, period }));
+  }
+
+  private async computeIndicators(principal: Principal, query: { period: Period; groupBy: GroupBy; filters: FilterCodes }) {
+    const { period } = query;
     const clip = await this.authorize(principal, query.groupBy, query.filters);
     const previous = previousPeriod(period);
     const yearAgo = yearAgoPeriod(period);
@@ -102,6 +146,11 @@ export class ReportService {
   /** Where receipts go: arrived, late, without an account, activated, notified, completed. */
   async funnel(principal: Principal, query: { period?: Period; groupBy: GroupBy; filters: FilterCodes }) {
     const period = query.period ?? currentPeriod(this.now());
+    return this.cached('funnel', principal, { ...query, period }, () => this.computeFunnel(principal, { ...query, period }));
+  }
+
+  private async computeFunnel(principal: Principal, query: { period: Period; groupBy: GroupBy; filters: FilterCodes }) {
+    const { period } = query;
     const clip = await this.authorize(principal, query.groupBy, query.filters);
     const groups = await this.sumGroups([period], query.groupBy, clip, query.filters);
     const names = await this.names(query.groupBy, groups.map((g) => g.key));
@@ -111,6 +160,10 @@ export class ReportService {
 
   /** A series per group over a range of quarters, for charts. */
   async history(principal: Principal, query: { from: Period; to: Period; groupBy: GroupBy; filters: FilterCodes }) {
+    return this.cached('history', principal, query, () => this.computeHistory(principal, query));
+  }
+
+  private async computeHistory(principal: Principal, query: { from: Period; to: Period; groupBy: GroupBy; filters: FilterCodes }) {
     const periods = periodsBetween(query.from, query.to);
     const clip = await this.authorize(principal, query.groupBy, query.filters);
     const groups = await this.sumGroups(periods, query.groupBy, clip, query.filters);
@@ -135,6 +188,11 @@ export class ReportService {
   /** Organisations of one region and type, best and worst (seed 002: rewards and remedies). */
   async rankings(principal: Principal, query: { period?: Period; region: string; organizationType: string; limit: number }) {
     const period = query.period ?? currentPeriod(this.now());
+    return this.cached('rankings', principal, { ...query, period }, () => this.computeRankings(principal, { ...query, period }));
+  }
+
+  private async computeRankings(principal: Principal, query: { period: Period; region: string; organizationType: string; limit: number }) {
+    const { period } = query;
     const filters = { region: query.region, organizationType: query.organizationType };
     const clip = await this.authorize(principal, 'organization', filters);
     const groups = await this.sumGroups([period], 'organization', clip, filters);
