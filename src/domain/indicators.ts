@@ -128,6 +128,18 @@ export function confidenceInterval(sums: IndicatorSums, level = 0.95): Confidenc
 export function studentTCritical(df: number, level = 0.95): number {
   if (!Number.isInteger(df) || df < 1) throw new RangeError('degrees of freedom must be a whole number ≥ 1');
   if (!(level > 0 && level < 1)) throw new RangeError('the confidence level must be between 0 and 1');
+  // A report computes thousands of intervals over few distinct df: each is solved once.
+  const key = `${df}/${level}`;
+  let t = criticalValues.get(key);
+  if (t === undefined) {
+    t = solveStudentT(df, level);
+    if (criticalValues.size < 10_000) criticalValues.set(key, t);
+  }
+  return t;
+}
+const criticalValues = new Map<string, number>();
+
+function solveStudentT(df: number, level: number): number {
   if (df > 100) return cornishFisher(df, normalQuantile((1 + level) / 2));
   // Solve A(θ) = level for θ = atan(t/√df) in [0, π/2), where A is monotonic.
   let lo = 0;
