@@ -5,6 +5,7 @@
  * its plan over IPC and sends back each measured request's latency, by scenario.
  */
 import http from 'node:http';
+import { mulberry32 as prng } from '../../test/helpers/prng';
 
 export interface Scenario {
   name: string;
@@ -41,17 +42,6 @@ export interface LoadResult {
   errorSamples: string[];
 }
 
-/** Small deterministic PRNG (mulberry32), one per client. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function run(plan: LoadPlan): Promise<LoadResult> {
   const url = new URL(plan.origin);

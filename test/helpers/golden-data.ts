@@ -18,6 +18,7 @@
  */
 import { Client } from 'pg';
 import { ORGANIZATION_TYPES, PILOT_REGIONS } from '../../prisma/reference-data';
+import { mulberry32 } from './prng';
 
 // ---------------------------------------------------------------------------------------
 // time, independently of src/domain
@@ -156,17 +157,7 @@ export interface GoldenData {
   scripted: Record<string, GOrg>;
 }
 
-/** mulberry32: a small deterministic PRNG, so a failure reproduces from the seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
 
 interface RoundSpec {
   openedAt: number;

@@ -8,6 +8,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../../src/db/client';
+import { mulberry32 } from './prng';
 
 export const ITEMS = ['info', 'process', 'comfort', 'accessibility', 'courtesy', 'competence', 'overall'] as const;
 export type Item = (typeof ITEMS)[number];
@@ -107,16 +108,7 @@ export interface ExpectedRow {
 // ---------- generation ----------
 
 /** A small deterministic PRNG (mulberry32), so a failure reproduces. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 export const ORGS: Omit<OrgRow, 'id' | 'code'>[] = [
   { regionCode: '42', typeCode: 'healthcare', sector: 'health' },
