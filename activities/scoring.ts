@@ -14,6 +14,8 @@ const METRICS = [
   ...ITEM_KEYS.flatMap((k) => [`${k}_sum`, `${k}_count`]),
 ];
 const MAX_AUDITED_CHANGES = 500;
+/** Twice the scoring activity's start-to-close timeout (workflows/scoring.ts). */
+const ABANDONED_AFTER_MS = 2 * 60 * 60_000;
 
 /**
  * A score is the mean of at most ITEM_KEYS.length answers, so score × lcm(1..n) is a whole
@@ -103,6 +105,11 @@ export function createScoringActivities({ db, clock = () => new Date() }: { db: 
   }): Promise<ScoringResult> {
     const { period, final } = input;
     const { start, end } = periodBounds(period);
+    // A run still 'running' after twice the activity's time limit died with its worker.
+    await db.scoringRun.updateMany({
+      where: { period, status: 'running', startedAt: { lt: new Date(clock().getTime() - ABANDONED_AFTER_MS) } },
+      data: { status: 'failed', finishedAt: clock(), error: 'abandoned: its worker stopped before it finished' },
+    });
     const run = await db.scoringRun.create({
       data: { period, final, trigger: input.trigger, workflowId: input.workflowId ?? null, startedAt: clock() },
     });
