@@ -10,6 +10,7 @@ import { Client } from 'pg';
 import { createDb, type Db } from '../../src/db/client';
 import { migrate } from '../../src/db/migrate';
 import { seedReferenceData } from '../../prisma/seed';
+import { adminQuery as adminQueryOn } from '../../test/helpers/db';
 
 export const SERVER_URL =
   process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -23,14 +24,8 @@ export interface ScratchDatabase {
   sql: Client;
 }
 
-export async function adminQuery(sql: string): Promise<void> {
-  const client = new Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+export function adminQuery(sql: string): Promise<void> {
+  return adminQueryOn(sql, SERVER_URL);
 }
 
 /**

@@ -34,8 +34,9 @@ export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
   };
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const client = new Client({ connectionString: SERVER_URL });
+/** One statement on the server's maintenance database (CREATE / DROP DATABASE). */
+export async function adminQuery(sql: string, serverUrl = SERVER_URL): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
   await client.connect();
   try {
     await client.query(sql);
