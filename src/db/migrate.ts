@@ -39,7 +39,16 @@ export function listMigrations(dir = MIGRATIONS_DIR): { name: string; sql: strin
     });
 }
 
-export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
+export interface MigrateOptions {
+  /** Stop after this migration (by name): a database in an older shape, for testing a migration's data moves. */
+  through?: string;
+}
+
+export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR, options: MigrateOptions = {}): Promise<MigrationResult> {
+  const migrations = listMigrations(dir);
+  if (options.through !== undefined && !migrations.some((m) => m.name === options.through)) {
+    throw new Error(`No migration named ${options.through} in ${dir}`);
+  }
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -50,7 +59,8 @@ export async function migrate(databaseUrl: string, dir = MIGRATIONS_DIR): Promis
     );
     const done = new Map(rows.map((r) => [r.migration_name, r]));
     const result: MigrationResult = { applied: [], alreadyApplied: [] };
-    for (const m of listMigrations(dir)) {
+    for (const m of migrations) {
+      if (options.through !== undefined && m.name > options.through) break;
       const previous = done.get(m.name);
       if (previous?.finished_at) {
         if (previous.checksum !== m.checksum) {
