@@ -64,6 +64,7 @@ export class FakeResend {
   readonly delivered: FakeResendEmail[] = [];
   private readonly idempotent = new Map<string, { bodyHash: string; id: string }>();
   private faults: Fault[] = [];
+  private readonly failingAddresses = new Map<string, number>();
   private delays: number[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private server: Server | null = null;
@@ -105,6 +106,11 @@ export class FakeResend {
     for (let i = 0; i < n; i++) this.faults.push({ status, ...override });
   }
 
+  /** Every send to `address` fails with `status` from now on (a mailbox the provider refuses). */
+  failTo(address: string, status = 500): void {
+    this.failingAddresses.set(address, status);
+  }
+
   /** Holds the next response for `ms` after the request was recorded and delivered. */
   delayNext(ms: number): void {
     this.delays.push(ms);
@@ -142,7 +148,9 @@ export class FakeResend {
   }
 
   private process(req: IncomingMessage, raw: string, entry: FakeResendRequest): Reply {
-    const fault = this.faults.shift();
+    const to = isRecord(entry.body) ? ([] as unknown[]).concat(entry.body.to) : [];
+    const addressFault = to.map((a) => this.failingAddresses.get(String(a))).find((status) => status !== undefined);
+    const fault: Fault | undefined = addressFault !== undefined ? { status: addressFault } : this.faults.shift();
     if (fault) {
       const name = fault.name ?? ERROR_NAMES[fault.status] ?? 'application_error';
       return errorReply(fault.status, name, fault.message ?? 'Injected failure.');

@@ -21,7 +21,7 @@ try {
   // already installed by an earlier test file in this jest worker
 }
 
-function findBinary(envVar: string, name: string): string | undefined {
+export function findBinary(envVar: string, name: string): string | undefined {
   const fromEnv = process.env[envVar];
   if (fromEnv) return fromEnv;
   try {

@@ -1,0 +1,67 @@
+/**
+ * Replay compares commands, not timer durations: an edit to the date arithmetic in
+ * src/domain/ that the workflow calls would replay cleanly and silently move every
+ * in-flight invitation's timers. So every timer in the recorded invitation histories must
+ * fire exactly at an instant the current domain code gives for that invitation.
+ */
+import { InvitationSchedule } from '../../src/domain/policy';
+import type { InvitationInput } from '../../src/temporal/shared';
+import { recordedHistories } from './histories';
+
+interface HistoryEvent {
+  eventTime: string;
+  eventType: string;
+  workflowExecutionStartedEventAttributes?: { input: { payloads: { data: string }[] } };
+  workflowExecutionSignaledEventAttributes?: { signalName: string; input?: { payloads: { data: string }[] } };
+  timerStartedEventAttributes?: { startToFireTimeout: string };
+}
+
+const decode = (data: string): unknown => JSON.parse(Buffer.from(data, 'base64').toString('utf8'));
+
+/** Timers whose firing instant is none of the schedule's instants (1 ms of rounding allowed). */
+export function unexplainedTimers(events: HistoryEvent[], makeSchedule: (t0: number, input: InvitationInput) => InvitationSchedule): string[] {
+  const input = decode(events[0].workflowExecutionStartedEventAttributes!.input.payloads[0].data) as InvitationInput;
+  const schedule = makeSchedule(Date.parse(input.receivedAt), input);
+  const round = input.round ?? 1;
+  const ends = new Set([input.serviceEnd]);
+  const problems: string[] = [];
+  let workflowNow = 0;
+  for (const e of events) {
+    if (e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_STARTED') workflowNow = Math.floor(Date.parse(e.eventTime));
+    const signal = e.workflowExecutionSignaledEventAttributes;
+    if (signal?.signalName === 'serviceEnded') ends.add((decode(signal.input!.payloads[0].data) as { end: string }).end);
+    const timer = e.timerStartedEventAttributes;
+    if (!timer) continue;
+    const firesAt = workflowNow + Math.round(parseFloat(timer.startToFireTimeout) * 1000);
+    const expected = [
+      schedule.activationAt(),
+      schedule.notifyDeadline(round),
+      schedule.oneTimeClosesAt(),
+      schedule.roundStartsAt(round + 1),
+      ...[...ends].filter((end): end is string => end !== null).map((end) => schedule.serviceEndClosesAt(end)),
+    ];
+    if (!expected.some((at) => Math.abs(at - firesAt) <= 1)) problems.push(`a timer fires at ${new Date(firesAt).toISOString()}`);
+  }
+  return problems;
+}
+
+const invitations = recordedHistories().filter((h) => h.workflowId.startsWith('receipt-'));
+const current = (t0: number, input: InvitationInput) => new InvitationSchedule(t0, input.policy);
+
+test.each(invitations.map((h) => [h.name, h]))('%s: every timer fires when the current domain rules say', (_name, h) => {
+  const events = (h.history as { events: HistoryEvent[] }).events;
+  expect(events.some((e) => e.timerStartedEventAttributes)).toBe(true);
+  expect(unexplainedTimers(events, current)).toEqual([]);
+});
+
+test('an edit that moves the activation by an hour is caught', () => {
+  class Shifted extends InvitationSchedule {
+    override activationAt(): number {
+      return super.activationAt() + 3_600_000 / this.policy.timeScale;
+    }
+  }
+  const shifted = (t0: number, input: InvitationInput) => new Shifted(t0, input.policy);
+  const caught = invitations.filter((h) => unexplainedTimers((h.history as { events: HistoryEvent[] }).events, shifted).length > 0);
+  // Every round-1 run waits for its activation.
+  expect(caught.map((h) => h.name)).toEqual(expect.arrayContaining(['v1/one-time-answered', 'v1/no-account', 'v1/cancelled-before-activation']));
+});
