@@ -102,16 +102,20 @@ const ITEM_VALUE = (k: string) =>
 
 const GENERATE: { label: string; sql: string }[] = [
   {
+    label: 'integrator',
+    sql: `INSERT INTO integrator (id, code) SELECT gen_random_uuid(), 'mis-' || code FROM region ON CONFLICT (code) DO NOTHING`,
+  },
+  {
     label: 'receipt',
-    sql: `INSERT INTO receipt (id, integrator, external_id, body_hash, organization_id, service_kind, service_date, service_end,
+    sql: `INSERT INTO receipt (id, integrator_id, external_id, body_hash, organization_id, service_kind, service_date, service_end,
                                minor, late, status, received_at, cancelled_at, workflow_started_at)
-          SELECT receipt_id, 'mis-' || region_code, 'bench-' || n, md5(n::text), organization_id,
+          SELECT receipt_id, i.id, 'bench-' || n, md5(n::text), organization_id,
                  CASE WHEN long THEN 'long' ELSE 'one_time' END::service_kind,
                  (received_at AT TIME ZONE 'Europe/Moscow')::date - CASE WHEN long THEN 30 ELSE 1 END,
                  CASE WHEN long THEN (received_at AT TIME ZONE 'Europe/Moscow')::date + 335 END,
                  minor, late, CASE WHEN cancelled THEN 'cancelled' ELSE 'active' END::receipt_status,
                  received_at, CASE WHEN cancelled THEN received_at + interval '3 days' END, received_at + interval '1 second'
-          FROM bench_g`,
+          FROM bench_g JOIN integrator i ON i.code = 'mis-' || bench_g.region_code`,
   },
   {
     label: 'invitation',

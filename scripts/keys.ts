@@ -2,6 +2,8 @@
  * API keys from the command line, against the configured database:
  *
  *   npm run keys -- create --role <role> [--region 42]... [--sector health]... [--organization <code>] --name <label>
+ *   npm run keys -- create --role integrator --integrator <code> [--region 42]... [--sector health]... [--name <label>]
+ *   npm run keys -- rotate <id> [--overlap-hours 24]
  *   npm run keys -- list
  *   npm run keys -- revoke <id>
  *
@@ -25,10 +27,14 @@ import {
   StartupError,
 } from '../src/embedded/data-dir';
 import { embeddedDatabaseUrl, startEmbeddedPostgres } from '../src/embedded/postgres';
-import { createApiKey, listApiKeys, revokeApiKey, type NewKey } from '../src/keys';
+import { createApiKey, DEFAULT_OVERLAP_HOURS, integratorCodeProblem, listApiKeys, revokeApiKey, rotateApiKey, type NewKey } from '../src/keys';
 
 const USAGE = `Usage:
   npm run keys -- create --role <${ROLES.join('|')}> [--region 42]... [--sector <${SECTORS.join('|')}>]... [--organization <code>] --name <label>
+  npm run keys -- create --role integrator --integrator <code> [--region 42]... [--sector <…>]... [--name <label>]
+      (a new integrator, or one more key of an existing one; --name defaults to the code)
+  npm run keys -- rotate <id> [--overlap-hours ${DEFAULT_OVERLAP_HOURS}]
+      (a new key with the same integrator and scope; the old one stops after the overlap)
   npm run keys -- list
   npm run keys -- revoke <id>`;
 
@@ -36,7 +42,11 @@ class UsageError extends Error {
   override name = 'UsageError';
 }
 
-type Command = { kind: 'create'; key: NewKey & { regions: string[]; sectors: string[] } } | { kind: 'list' } | { kind: 'revoke'; id: string };
+type Command =
+  | { kind: 'create'; key: NewKey & { regions: string[]; sectors: string[] } }
+  | { kind: 'rotate'; id: string; overlapHours: number }
+  | { kind: 'list' }
+  | { kind: 'revoke'; id: string };
 
 type Env = Record<string, string | undefined>;
 
@@ -52,6 +62,8 @@ export function parseCommand(argv: string[]): Command {
         sector: { type: 'string', multiple: true },
         organization: { type: 'string' },
         name: { type: 'string' },
+        integrator: { type: 'string' },
+        'overlap-hours': { type: 'string' },
       },
     });
   } catch (err) {
@@ -60,24 +72,46 @@ export function parseCommand(argv: string[]): Command {
   const { values, positionals } = parsed;
   const [verb, ...rest] = positionals;
   const options = Object.keys(values);
+  const keyId = () => {
+    if (rest.length !== 1) throw new UsageError(`${verb} takes exactly one key id`);
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(rest[0]!)) {
+      throw new UsageError(`not a key id: ${rest[0]} (see the id column of \`npm run keys -- list\`)`);
+    }
+    return rest[0]!.toLowerCase();
+  };
   if (verb === 'list' || verb === 'revoke') {
     if (options.length > 0) throw new UsageError(`${verb} takes no options`);
     if (verb === 'list') {
       if (rest.length > 0) throw new UsageError('list takes no arguments');
       return { kind: 'list' };
     }
-    if (rest.length !== 1) throw new UsageError('revoke takes exactly one key id');
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(rest[0]!)) {
-      throw new UsageError(`not a key id: ${rest[0]} (see the id column of \`npm run keys -- list\`)`);
+    return { kind: 'revoke', id: keyId() };
+  }
+  if (verb === 'rotate') {
+    const other = options.find((o) => o !== 'overlap-hours');
+    if (other) throw new UsageError(`rotate takes only --overlap-hours, not --${other}`);
+    const hours = values['overlap-hours'];
+    const overlapHours = hours === undefined ? DEFAULT_OVERLAP_HOURS : Number(hours);
+    if (hours !== undefined && (!/^\d+(\.\d+)?$/.test(hours) || !Number.isFinite(overlapHours))) {
+      throw new UsageError(`--overlap-hours takes a non-negative number of hours, not ${hours}`);
     }
-    return { kind: 'revoke', id: rest[0]!.toLowerCase() };
+    return { kind: 'rotate', id: keyId(), overlapHours };
   }
   if (verb !== 'create') throw new UsageError(verb ? `unknown command: ${verb}` : 'no command given');
   if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`);
+  if (values['overlap-hours'] !== undefined) throw new UsageError('--overlap-hours is for rotate');
 
   const role = values.role as RoleName | undefined;
   if (!role || !ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
-  const name = values.name?.trim();
+  const integrator = values.integrator?.trim();
+  if (role === 'integrator') {
+    if (!integrator) throw new UsageError('an integrator key needs --integrator <code> (a new integrator, or the one the key joins)');
+    const problem = integratorCodeProblem(integrator);
+    if (problem) throw new UsageError(problem);
+  } else if (values.integrator !== undefined) {
+    throw new UsageError('--integrator is for integrator keys only');
+  }
+  const name = values.name?.trim() || integrator;
   if (!name) throw new UsageError('--name <label> is required');
   const regions = [...new Set(values.region ?? [])];
   const sectors = [...new Set(values.sector ?? [])];
@@ -85,7 +119,7 @@ export function parseCommand(argv: string[]): Command {
   if (badRegion) throw new UsageError(`--region takes a two-digit region code, not ${badRegion}`);
   const badSector = sectors.find((s) => !(SECTORS as readonly string[]).includes(s));
   if (badSector) throw new UsageError(`unknown sector ${badSector}: one of ${SECTORS.join(', ')}`);
-  const key = { role, name, regions, sectors, organizationCode: values.organization ?? null };
+  const key = { role, name, regions, sectors, organizationCode: values.organization ?? null, ...(integrator ? { integrator } : {}) };
   const problem = scopeProblem(role, key);
   if (problem) throw new UsageError(problem);
   return { kind: 'create', key };
@@ -95,23 +129,42 @@ async function run(command: Command, db: Db): Promise<number> {
   switch (command.kind) {
     case 'create': {
       await assertScopeExists(db, command.key);
+      const code = command.key.integrator;
+      const joins = code !== undefined && (await db.integrator.findUnique({ where: { code } })) !== null;
       const { id, key } = await createApiKey(db, command.key);
-      process.stderr.write(`Created ${command.key.role} key ${id} (${describeScope(command.key)}). It is shown only this once:\n`);
+      const owner = code === undefined ? '' : `, ${joins ? 'one more key of' : 'new'} integrator ${code}`;
+      process.stderr.write(`Created ${command.key.role} key ${id} (${describeScope(command.key)}${owner}). It is shown only this once:\n`);
       process.stdout.write(`${key}\n`);
       return 0;
     }
+    case 'rotate': {
+      const rotated = await rotateApiKey(db, command.id, { overlapHours: command.overlapHours });
+      if (!rotated) {
+        process.stderr.write(`No working key with id ${command.id} (revoked, expired or unknown)\n`);
+        return 1;
+      }
+      process.stderr.write(
+        `Created key ${rotated.id} in place of ${command.id}, which works until ${minute(rotated.oldExpiresAt)}. ` +
+          'The new key is shown only this once:\n',
+      );
+      process.stdout.write(`${rotated.key}\n`);
+      return 0;
+    }
     case 'list': {
+      const now = new Date();
       const keys = await listApiKeys(db);
       const rows = keys.map((k) => [
         k.id,
         k.role,
-        k.revokedAt ? `revoked ${k.revokedAt.toISOString().slice(0, 10)}` : 'active',
+        status(k, now),
         `${k.prefix}…`,
         k.createdAt.toISOString().slice(0, 10),
+        k.lastUsedAt ? minute(k.lastUsedAt) : 'never',
+        k.integrator?.code ?? '-',
         describeScope(k),
         k.name,
       ]);
-      process.stdout.write(table([['id', 'role', 'status', 'key', 'created', 'scope', 'name'], ...rows]));
+      process.stdout.write(table([['id', 'role', 'status', 'key', 'created', 'last used', 'integrator', 'scope', 'name'], ...rows]));
       return 0;
     }
     case 'revoke': {
@@ -132,6 +185,17 @@ async function assertScopeExists(db: Db, key: { regions: string[]; organizationC
   if (key.organizationCode && !(await db.organization.findUnique({ where: { code: key.organizationCode } }))) {
     throw new UsageError(`unknown organization ${key.organizationCode}: create it first (PUT /v1/organizations/{code})`);
   }
+}
+
+function status(k: { revokedAt: Date | null; expiresAt: Date | null }, now: Date): string {
+  if (k.revokedAt) return `revoked ${k.revokedAt.toISOString().slice(0, 10)}`;
+  if (k.expiresAt) return `${k.expiresAt <= now ? 'expired' : 'expires'} ${minute(k.expiresAt)}`;
+  return 'active';
+}
+
+/** An instant to the minute, UTC: 2026-11-24 08:30Z. */
+function minute(d: Date): string {
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')}Z`;
 }
 
 function describeScope(k: { regions: string[]; sectors: string[]; organizationCode?: string | null }): string {

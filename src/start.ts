@@ -199,7 +199,7 @@ async function ensureDemoKeys(db: Db, dataDir: string): Promise<TDemoKeys> {
   const admin = (await works(kept?.admin.key)) ? kept!.admin : await createApiKey(db, { role: 'admin', name: 'demo admin (npm start)' });
   const integrator = (await works(kept?.integrator.key))
     ? kept!.integrator
-    : await createApiKey(db, { role: 'integrator', name: 'demo integrator, region 42 (npm start)', regions: ['42'] });
+    : await createApiKey(db, { role: 'integrator', name: 'demo integrator, region 42 (npm start)', regions: ['42'], integrator: 'demo-mis-42' });
   if (admin !== kept?.admin || integrator !== kept?.integrator) writeDemoKeys(dataDir, { admin, integrator });
   return { admin, integrator };
 }

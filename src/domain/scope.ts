@@ -7,8 +7,11 @@ export type RoleName = (typeof ROLES)[number];
 
 export interface Principal {
   keyId: string;
+  /** The key's label; says nothing about whose receipts are whose (that is integratorId). */
   name: string;
   role: RoleName;
+  /** The integrator an integrator key belongs to, which owns the receipts it posts; null for other roles. */
+  integratorId: string | null;
   regions: string[];
   sectors: string[];
   organizationCode: string | null;

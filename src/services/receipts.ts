@@ -1,6 +1,6 @@
 /**
  * Receipt ingestion: validate, store once, start exactly one workflow. The database's
- * unique key (integrator, externalId) is the durable guard against duplicates; the
+ * unique key (integratorId, externalId) is the durable guard against duplicates; the
  * workflow id derived from the receipt id makes a repeated start harmless; the
  * reconciler starts any workflow a crash left unstarted.
  */
@@ -47,6 +47,10 @@ export class ReceiptService {
 
   private async ingestValid(principal: Principal, input: TReceiptInput): Promise<IngestOutcome> {
     const { db, secrets } = this.deps;
+    // Receipts belong to the integrator, not to the key: every key of one integrator sees
+    // the same receipts and externalIds, and keys of two integrators never do.
+    const { integratorId } = principal;
+    if (!integratorId) throw new Error(`key ${principal.keyId} (${principal.role}) belongs to no integrator and cannot post receipts`);
     const receivedAt = this.now();
     const checked = checkReceipt(input, receivedAt);
     if (!checked.ok) return { kind: 'invalid', errors: checked.errors };
@@ -70,7 +74,7 @@ export class ReceiptService {
     }
 
     const bodyHash = secrets.bodyHash(canonicalReceipt(input));
-    const existing = await this.findExisting(principal.name, input.externalId, bodyHash);
+    const existing = await this.findExisting(integratorId, input.externalId, bodyHash);
     if (existing) return existing;
 
     const { value } = checked;
@@ -78,7 +82,7 @@ export class ReceiptService {
     try {
       receipt = await db.receipt.create({
         data: {
-          integrator: principal.name,
+          integratorId,
           externalId: input.externalId,
           bodyHash,
           organizationId: org.id,
@@ -98,7 +102,7 @@ export class ReceiptService {
     } catch (err) {
       // A concurrent identical post won the insert: answer as for a replay.
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-        const winner = await this.findExisting(principal.name, input.externalId, bodyHash);
+        const winner = await this.findExisting(integratorId, input.externalId, bodyHash);
         if (winner) return winner;
       }
       throw err;
@@ -107,9 +111,9 @@ export class ReceiptService {
     return { kind: 'accepted', receipt: receiptView(receipt) };
   }
 
-  private async findExisting(integrator: string, externalId: string, bodyHash: string): Promise<IngestOutcome | null> {
+  private async findExisting(integratorId: string, externalId: string, bodyHash: string): Promise<IngestOutcome | null> {
     const existing = await this.deps.db.receipt.findUnique({
-      where: { integrator_externalId: { integrator, externalId } },
+      where: { integratorId_externalId: { integratorId, externalId } },
       include: RECEIPT_VIEW_INCLUDE,
     });
     if (!existing) return null;

@@ -30,7 +30,8 @@ export interface TestApp {
   keys: Record<'admin' | 'integrator' | 'otherIntegrator' | 'federal' | 'region' | 'organization', string>;
   /** `inject` with a bearer key. */
   call(key: string | null, options: InjectOptions): Promise<LightMyRequestResponse>;
-  key(role: RoleName, scope?: { regions?: string[]; sectors?: string[]; organizationCode?: string }, name?: string): Promise<string>;
+  /** A new key; an integrator key joins the integrator coded `integrator` (by default, its name), created if new. */
+  key(role: RoleName, scope?: { regions?: string[]; sectors?: string[]; organizationCode?: string }, name?: string, integrator?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -60,8 +61,8 @@ export async function createTestApp(options: { env?: Record<string, string>; log
   await tdb.db.organization.create({
     data: { code: ORG.code, name: 'ГБУЗ «Кемеровская областная больница»', typeCode: ORG.type, regionCode: ORG.region, founderLevel: 'regional' },
   });
-  const key = async (role: RoleName, scope: { regions?: string[]; sectors?: string[]; organizationCode?: string } = {}, name = `${role}-key`) =>
-    (await createApiKey(tdb.db, { role, name, ...scope })).key;
+  const key = async (role: RoleName, scope: { regions?: string[]; sectors?: string[]; organizationCode?: string } = {}, name = `${role}-key`, integrator = name) =>
+    (await createApiKey(tdb.db, { role, name, ...scope, ...(role === 'integrator' ? { integrator } : {}) })).key;
   const keys = {
     admin: await key('admin'),
     integrator: await key('integrator', { regions: ['42'] }, 'mis-42'),

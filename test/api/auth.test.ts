@@ -29,7 +29,7 @@ beforeAll(async () => {
     organization: t.keys.organization,
   };
   const revoke = async (role: 'admin' | 'integrator') => {
-    const { id, key } = await createApiKey(t.tdb.db, { role, name: 'mis-42', ...(role === 'integrator' ? { regions: ['42'] } : {}) });
+    const { id, key } = await createApiKey(t.tdb.db, { role, name: 'mis-42', ...(role === 'integrator' ? { regions: ['42'], integrator: 'mis-42' } : {}) });
     expect(await revokeApiKey(t.tdb.db, id)).toBe(true);
     return key;
   };
@@ -153,7 +153,8 @@ test('a key of the wrong role changes nothing', async () => {
 });
 
 test('a key stops working the moment it is revoked', async () => {
-  const { id, key } = await createApiKey(t.tdb.db, { role: 'integrator', name: 'mis-42', regions: ['42'] });
+  // A second key of the integrator that posted the receipt.
+  const { id, key } = await createApiKey(t.tdb.db, { role: 'integrator', name: 'mis-42 spare', regions: ['42'], integrator: 'mis-42' });
   const get = () => t.call(key, { method: 'GET', url: `/v1/receipts/${oneTimeId}` });
   expect((await get()).statusCode).toBe(200);
   expect(await revokeApiKey(t.tdb.db, id)).toBe(true);

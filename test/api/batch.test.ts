@@ -84,7 +84,7 @@ test('a mixed batch: each item answered in order, one bad item does not reject t
   // only the accepted items were stored, and their workflows started
   for (const [i, item] of items.entries()) {
     if (typeof item !== 'object') continue;
-    const stored = await t.tdb.db.receipt.count({ where: { externalId: item.externalId, integrator: 'mis-42' } });
+    const stored = await t.tdb.db.receipt.count({ where: { externalId: item.externalId, integrator: { code: 'mis-42' } } });
     expect([i, stored]).toEqual([i, results[i].status === 'rejected' ? (item === conflicting ? 1 : 0) : 1]);
   }
   for (const r of results.filter((x) => x.status === 'accepted')) {

@@ -217,7 +217,7 @@ describe('OutboxMailer on a freshly migrated database', () => {
   });
 });
 
-/** The minimal chain an outbox row needs: organisation → receipt → invitation → link → notification. */
+/** The minimal chain an outbox row needs: organisation, integrator → receipt → invitation → link → notification. */
 async function createNotification(db: Db): Promise<string> {
   const unique = randomUUID();
   const organization = await db.organization.create({
@@ -226,9 +226,10 @@ async function createNotification(db: Db): Promise<string> {
   const account = await db.account.create({
     data: { snilsHash: `hash-${unique}`, email: `citizen.${unique}@example.test`, confirmed: true },
   });
+  const integrator = await db.integrator.create({ data: { code: `mis-${unique}` } });
   const receipt = await db.receipt.create({
     data: {
-      integrator: 'test', externalId: unique, bodyHash: unique, organizationId: organization.id,
+      integratorId: integrator.id, externalId: unique, bodyHash: unique, organizationId: organization.id,
       serviceKind: 'one_time', serviceDate: new Date('2026-11-23'), minor: false, late: false,
       invitation: { create: { status: 'active', round: 1, rounds: { create: { round: 1, openedAt: new Date() } } } },
     },

@@ -2,6 +2,7 @@
  * A receipt acknowledged with 2xx is never lost: when the workflow start fails after the
  * insert (Temporal down, process killed), the reconciler starts it on its next pass.
  */
+import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { REGULATION_POLICY } from '../../src/domain/policy';
@@ -16,7 +17,7 @@ import { ORG } from './app-helper';
 import { receiptBody } from './receipt-body';
 
 const silent = { info() {}, warn() {}, error() {} };
-const integrator: Principal = { keyId: 'k', name: 'mis-42', role: 'integrator', regions: ['42'], sectors: [], organizationCode: null };
+const integrator: Principal = { keyId: 'k', name: 'mis-42', role: 'integrator', integratorId: randomUUID(), regions: ['42'], sectors: [], organizationCode: null };
 
 class TemporalDown extends InvitationGateway {
   override async start(_receipt: ReceiptForWorkflow): Promise<string> {
@@ -29,6 +30,7 @@ let env: TestWorkflowEnvironment;
 beforeAll(async () => {
   [tdb, env] = await Promise.all([createTestDatabase('rec'), timeSkippingEnv()]);
   await tdb.db.organization.create({ data: { code: ORG.code, name: 'Больница', typeCode: ORG.type, regionCode: ORG.region, founderLevel: 'regional' } });
+  await tdb.db.integrator.create({ data: { id: integrator.integratorId!, code: integrator.name } });
 });
 afterAll(async () => {
   await Promise.allSettled([tdb?.drop(), env?.teardown()]);

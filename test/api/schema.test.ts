@@ -34,13 +34,18 @@ test('every model round-trips on a freshly migrated database', async () => {
   await roundTrip('Organization', org, () => db.organization.findUnique({ where: { id: org.id } }));
   const account = await db.account.create({ data: { snilsHash: 'h1', email: 'a@example.test', confirmed: true } });
   await roundTrip('Account', account, () => db.account.findUnique({ where: { id: account.id } }));
+  const integrator = await db.integrator.create({ data: { code: 'mis', createdAt: now } });
+  await roundTrip('Integrator', integrator, () => db.integrator.findUnique({ where: { code: 'mis' } }));
   const key = await db.apiKey.create({
-    data: { name: 'k', role: 'sector', regions: ['99'], sectors: ['health', 'sport'], organizationCode: 'ORG-1', keyHash: 'kh', prefix: 'sfk_x', revokedAt: now },
+    data: {
+      name: 'k', role: 'integrator', regions: ['99'], sectors: ['health', 'sport'], organizationCode: 'ORG-1', integratorId: integrator.id,
+      keyHash: 'kh', prefix: 'sfk_x', revokedAt: now, expiresAt: now, lastUsedAt: now,
+    },
   });
   await roundTrip('ApiKey', key, () => db.apiKey.findUnique({ where: { id: key.id } }));
   const receipt = await db.receipt.create({
     data: {
-      integrator: 'mis', externalId: 'E1', bodyHash: 'b', organizationId: org.id, serviceKind: 'long',
+      integratorId: integrator.id, externalId: 'E1', bodyHash: 'b', organizationId: org.id, serviceKind: 'long',
       serviceDate: new Date('2026-01-01'), serviceEnd: new Date('2026-06-30'), minor: true, late: true,
       status: 'cancelled', receivedAt: now, cancelledAt: now, workflowStartedAt: now,
     },
@@ -93,10 +98,17 @@ test('every model round-trips on a freshly migrated database', async () => {
 
   expect(covered.sort()).toEqual(Object.values(Prisma.ModelName).sort());
 
-  // unique keys the application relies on
-  await expect(db.receipt.create({
-    data: { integrator: 'mis', externalId: 'E1', bodyHash: 'x', organizationId: org.id, serviceKind: 'one_time', serviceDate: now, minor: false, late: false },
-  })).rejects.toMatchObject({ code: 'P2002' });
+  // unique keys the application relies on: an externalId is unique per integrator
+  const receiptOf = (integratorId: string) => db.receipt.create({
+    data: { integratorId, externalId: 'E1', bodyHash: 'x', organizationId: org.id, serviceKind: 'one_time', serviceDate: now, minor: false, late: false },
+  });
+  await expect(receiptOf(integrator.id)).rejects.toMatchObject({ code: 'P2002' });
+  await expect(receiptOf((await db.integrator.create({ data: { code: 'another mis' } })).id)).resolves.toMatchObject({ externalId: 'E1' });
+  await expect(db.integrator.create({ data: { code: 'mis' } })).rejects.toMatchObject({ code: 'P2002' });
+  // an integrator key has an integrator, no other key has one (CHECK constraint, not in the Prisma schema)
+  const keyData = { name: 'k2', regions: [], sectors: [], prefix: 'sfk_y' };
+  await expect(db.apiKey.create({ data: { ...keyData, role: 'integrator', keyHash: 'kh2' } })).rejects.toThrow(/api_key_integrator_id_check/);
+  await expect(db.apiKey.create({ data: { ...keyData, role: 'admin', integratorId: integrator.id, keyHash: 'kh3' } })).rejects.toThrow(/api_key_integrator_id_check/);
   await expect(db.notification.create({ data: { invitationId: invitation.id, round: 1, linkId: link.id } })).rejects.toMatchObject({ code: 'P2002' });
   await expect(db.response.create({
     data: { invitationId: invitation.id, round: 1, linkId: link.id, organizationId: org.id, questionnaireVersion: 1, score: 5 },

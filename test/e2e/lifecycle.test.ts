@@ -49,7 +49,7 @@ beforeAll(async () => {
   const sink = new Writable({ write(chunk, _enc, done) { logs += chunk.toString(); done(); } });
   services = await runServices(config, pino({ level: 'debug' }, sink));
   admin = (await createApiKey(tdb.db, { role: 'admin', name: 'admin' })).key;
-  integrator = (await createApiKey(tdb.db, { role: 'integrator', name: 'mis-42', regions: ['42'] })).key;
+  integrator = (await createApiKey(tdb.db, { role: 'integrator', name: 'mis-42', regions: ['42'], integrator: 'mis-42' })).key;
   federal = (await createApiKey(tdb.db, { role: 'federal', name: 'минтруд' })).key;
 });
 

@@ -87,7 +87,7 @@ beforeAll(async () => {
   timings.servicesUp = Date.now() - started;
 
   const admin = (await createApiKey(tdb.db, { role: 'admin', name: 'admin' })).key;
-  integrator = (await createApiKey(tdb.db, { role: 'integrator', name: 'mis-42', regions: ['42'] })).key;
+  integrator = (await createApiKey(tdb.db, { role: 'integrator', name: 'mis-42', regions: ['42'], integrator: 'mis-42' })).key;
   expect((await api(admin, 'PUT', `/v1/organizations/${ORG.code}`, { name: ORG.name, type: 'healthcare', region: '42', founderLevel: 'regional' })).status).toBe(201);
   const accounts = await api(admin, 'POST', '/v1/accounts', {
     accounts: Object.values(people).map((p) => ({ snils: p.snils, email: p.email, confirmed: true })),

@@ -16,14 +16,19 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
+/**
+ * `through`: migrate only up to that migration and seed nothing, for a test that fills an
+ * older shape with raw SQL and then applies the rest (`migrate(url)`); until then `db`,
+ * built for the current schema, must not be used.
+ */
+export async function createTestDatabase(prefix = 't', options: { through?: string } = {}): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   await adminQuery(`CREATE DATABASE "${name}"`);
   const url = new URL(SERVER_URL);
   url.pathname = `/${name}`;
-  await migrate(url.toString());
+  await migrate(url.toString(), undefined, { through: options.through });
   const db = createDb(url.toString(), { max: 20 });
-  await seedReferenceData(db);
+  if (options.through === undefined) await seedReferenceData(db);
   return {
     url: url.toString(),
     db,

@@ -515,8 +515,9 @@ export async function insertGoldenData(databaseUrl: string, data: GoldenData): P
       ['confirmed', 'boolean', a.map((x) => x.confirmed)],
     ], 'updated_at=now()');
     const r = data.receipts;
+    const { rows: [integrator] } = await client.query<{ id: string }>(`INSERT INTO integrator (id, code) VALUES (gen_random_uuid(), 'golden-mis') RETURNING id`);
     await insert('receipt', [
-      ['id', 'uuid', r.map((x) => x.id)], ['integrator', 'text', r.map(() => 'golden-mis')], ['external_id', 'text', r.map((x) => x.externalId)],
+      ['id', 'uuid', r.map((x) => x.id)], ['integrator_id', 'uuid', r.map(() => integrator!.id)], ['external_id', 'text', r.map((x) => x.externalId)],
       ['body_hash', 'text', r.map((x) => `golden-${x.externalId}`)], ['organization_id', 'uuid', r.map((x) => x.orgId)],
       ['service_kind', 'text', r.map((x) => x.serviceKind), 'service_kind'], ['service_date', 'date', r.map((x) => x.serviceDate)],
       ['minor', 'boolean', r.map((x) => x.minor)], ['late', 'boolean', r.map((x) => x.late)],

@@ -235,10 +235,11 @@ export async function insertModel(db: Db, model: Model): Promise<void> {
 
 /** Inserts receipts of the model (new ones added by a test, too) with their funnel. */
 export async function insertReceipts(db: Db, model: Model, receipts: ReceiptRow[]): Promise<void> {
+  const integrator = await db.integrator.upsert({ where: { code: 'scoring-test' }, create: { code: 'scoring-test' }, update: {} });
   await db.receipt.createMany({
     data: receipts.map((r) => ({
       id: r.id,
-      integrator: 'scoring-test',
+      integratorId: integrator.id,
       externalId: r.id,
       bodyHash: createHash('sha256').update(r.id).digest('hex'),
       organizationId: r.orgId,

@@ -14,7 +14,7 @@ const PRESCHOOL = { code: 'preschool_education', sector: 'education' };
 const SPORTS = { code: 'sports', sector: 'sport' };
 
 function principal(role: RoleName, scope: Partial<Pick<Principal, 'regions' | 'sectors' | 'organizationCode'>> = {}): Principal {
-  return { keyId: 'k', name: `${role}-key`, role, regions: [], sectors: [], organizationCode: null, ...scope };
+  return { keyId: 'k', name: `${role}-key`, role, integratorId: null, regions: [], sectors: [], organizationCode: null, ...scope };
 }
 
 const ADMIN = principal('admin');

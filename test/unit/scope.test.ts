@@ -9,7 +9,7 @@ const ALL = { HOSPITAL_42, SCHOOL_42, HOSPITAL_54, GYM_16 };
 type OrgName = keyof typeof ALL;
 
 function principal(role: RoleName, scope: Partial<Pick<Principal, 'regions' | 'sectors' | 'organizationCode'>> = {}): Principal {
-  return { keyId: 'k', name: `${role}-key`, role, regions: [], sectors: [], organizationCode: null, ...scope };
+  return { keyId: 'k', name: `${role}-key`, role, integratorId: null, regions: [], sectors: [], organizationCode: null, ...scope };
 }
 
 describe('inScope', () => {

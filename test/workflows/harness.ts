@@ -45,8 +45,9 @@ export interface Harness {
   account(person: { snils: string; email: string }, confirmed?: boolean): Promise<void>;
 }
 
+/** The principal `post` ingests as; its integrator row is created in each harness's database. */
 export const integrator: Principal = {
-  keyId: randomUUID(), name: 'test-integrator', role: 'integrator', regions: ['42'], sectors: [], organizationCode: null,
+  keyId: randomUUID(), name: 'test-integrator', role: 'integrator', integratorId: randomUUID(), regions: ['42'], sectors: [], organizationCode: null,
 };
 
 export async function createHarness(): Promise<Harness> {
@@ -57,6 +58,7 @@ export async function createHarness(): Promise<Harness> {
   await tdb.db.organization.create({
     data: { code: orgCode, name: 'ГБУЗ «Городская больница № 1»', typeCode: 'healthcare', regionCode: '42', founderLevel: 'regional' },
   });
+  await tdb.db.integrator.create({ data: { id: integrator.integratorId!, code: integrator.name } });
   const taskQueue = `wf-${randomUUID()}`;
 
   function activityDeps(mailer?: Mailer): ActivityDeps {

@@ -26,7 +26,7 @@ export default fp(
       const principal = match ? await principalForKey(app.deps.db, match[1]) : null;
       if (!principal) {
         reply.header('www-authenticate', 'Bearer');
-        return sendProblem(reply, 401, match ? 'The API key is unknown or revoked' : 'An API key is required: Authorization: Bearer <key>');
+        return sendProblem(reply, 401, match ? 'The API key is unknown, revoked or expired' : 'An API key is required: Authorization: Bearer <key>');
       }
       if (roles.length > 0 && !roles.includes(principal.role)) {
         return sendProblem(reply, 403, `This route is for ${roles.join(' or ')} keys`);

@@ -83,7 +83,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       params: ZIdParams,
       response: { 200: ZReceiptView, ...problems },
     },
-  }, async (request) => receiptView(await ownReceipt(request.params.id, principalOf(request).name)));
+  }, async (request) => receiptView(await ownReceipt(request.params.id, principalOf(request).integratorId)));
 
   app.post('/v1/receipts/:id/cancel', {
     ...integratorOnly,
@@ -95,12 +95,12 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: ZReceiptView, ...problems },
     },
   }, async (request) => {
-    const receipt = await ownReceipt(request.params.id, principalOf(request).name);
+    const receipt = await ownReceipt(request.params.id, principalOf(request).integratorId);
     if (receipt.status !== 'cancelled') {
       await db.receipt.updateMany({ where: { id: receipt.id, status: 'active' }, data: { status: 'cancelled', cancelledAt: new Date() } });
     }
     await signal(() => invitations.cancel(receipt.id));
-    return receiptView(await ownReceipt(receipt.id, receipt.integrator));
+    return receiptView(await ownReceipt(receipt.id, receipt.integratorId));
   });
 
   app.post('/v1/receipts/:id/end', {
@@ -114,7 +114,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: ZReceiptView, ...problems },
     },
   }, async (request) => {
-    const receipt = await ownReceipt(request.params.id, principalOf(request).name);
+    const receipt = await ownReceipt(request.params.id, principalOf(request).integratorId);
     const { end } = request.body;
     if (receipt.serviceKind !== 'long') throw new HttpProblem(409, 'Only a long service has an end');
     if (receipt.status === 'cancelled') throw new HttpProblem(409, 'The receipt was withdrawn');
@@ -123,13 +123,13 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     }
     await db.receipt.update({ where: { id: receipt.id }, data: { serviceEnd: new Date(end) } });
     await signal(() => invitations.serviceEnded(receipt.id, end));
-    return receiptView(await ownReceipt(receipt.id, receipt.integrator));
+    return receiptView(await ownReceipt(receipt.id, receipt.integratorId));
   });
 
-  /** Integrators see only their own receipts; anyone else's is "not found". */
-  async function ownReceipt(id: string, integrator: string) {
+  /** Integrators see only their own receipts (through any of their keys); anyone else's is "not found". */
+  async function ownReceipt(id: string, integratorId: string | null) {
     const receipt = await db.receipt.findUnique({ where: { id }, include: RECEIPT_VIEW_INCLUDE });
-    if (!receipt || receipt.integrator !== integrator) throw new HttpProblem(404, 'No such receipt');
+    if (!receipt || !integratorId || receipt.integratorId !== integratorId) throw new HttpProblem(404, 'No such receipt');
     return receipt;
   }
 };
