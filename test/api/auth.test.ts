@@ -1,7 +1,7 @@
 /**
  * Authentication and roles on every route of API.md that exists: no key, a malformed
- * header, an unknown key and a revoked key are 401 with WWW-Authenticate; a key of the
- * wrong role is 403 and changes nothing; the right role gets through.
+ * header, an unknown key, a revoked key and an expired key are 401 with WWW-Authenticate;
+ * a key of the wrong role is 403 and changes nothing; the right role gets through.
  */
 import type { InjectOptions } from 'fastify';
 import type { RoleName } from '../../src/domain/scope';
@@ -11,9 +11,10 @@ import { createTestApp, type TestApp } from './app-helper';
 import { receiptBody } from './receipt-body';
 
 let t: TestApp;
-/** One key of every role, and a revoked admin and integrator key. */
+/** One key of every role, and a revoked and an expired admin and integrator key. */
 let keyOf: Record<RoleName, string>;
 let revoked: Record<'admin' | 'integrator', string>;
+let expired: Record<'admin' | 'integrator', string>;
 /** Receipts to read, cancel and end. */
 let oneTimeId: string;
 let longId: string;
@@ -34,6 +35,12 @@ beforeAll(async () => {
     return key;
   };
   revoked = { admin: await revoke('admin'), integrator: await revoke('integrator') };
+  const expire = async (role: 'admin' | 'integrator') => {
+    const { id, key } = await createApiKey(t.tdb.db, { role, name: 'mis-42', ...(role === 'integrator' ? { regions: ['42'], integrator: 'mis-42' } : {}) });
+    await t.tdb.db.apiKey.update({ where: { id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    return key;
+  };
+  expired = { admin: await expire('admin'), integrator: await expire('integrator') };
   oneTimeId = (await postReceipt(receiptBody())).json().id;
   longId = (await postReceipt(receiptBody({ service: { kind: 'long', start: '2025-09-01', end: null } }))).json().id;
 });
@@ -105,6 +112,11 @@ describe.each(ROUTES.map((r) => [r.name, r] as const))('%s', (_name, route) => {
 
   test('a revoked key of the right role → 401', async () => {
     const key = allowed(route).includes('admin') ? revoked.admin : revoked.integrator;
+    expectUnauthorized(await t.call(key, route.request()));
+  });
+
+  test('an expired key of the right role → 401', async () => {
+    const key = allowed(route).includes('admin') ? expired.admin : expired.integrator;
     expectUnauthorized(await t.call(key, route.request()));
   });
 
