@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import authPlugin from './plugins/auth';
+import bodyPlugin from './plugins/body';
 import citizenSecurityPlugin from './plugins/citizen-security';
 import depsPlugin, { type AppDeps } from './plugins/deps';
 import errorsPlugin from './plugins/errors';
@@ -39,6 +40,7 @@ export async function buildApp(deps: AppDeps, logger: Logger | false = false): P
   await app.register(swaggerPlugin);
   await app.register(depsPlugin, { deps });
   await app.register(errorsPlugin);
+  await app.register(bodyPlugin);
   await app.register(authPlugin);
   await app.register(citizenSecurityPlugin);
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { FieldError } from './field-errors';
+import { ZText, isUnstorableTextIssue, withoutUnstorable } from './text';
 
 export const ITEM_KEYS = ['info', 'process', 'comfort', 'accessibility', 'courtesy', 'competence', 'overall'] as const;
 export type ItemKey = (typeof ITEM_KEYS)[number];
@@ -65,8 +66,7 @@ export function submissionSchema(q: Questionnaire) {
   ) as unknown as Record<ItemKey, z.ZodType<number | null>>;
   return z.strictObject({
     answers: z.strictObject(answers),
-    comment: z
-      .string()
+    comment: ZText
       .trim()
       .max(q.commentMaxLength, `must be at most ${q.commentMaxLength} characters`)
       .nullish()
@@ -100,17 +100,19 @@ export function submissionFromForm(
     answers[item.key] = raw === undefined || raw === '' ? undefined : raw === 'na' ? null : /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   }
   const comment = first(form.comment) ?? '';
-  values.comment = comment;
+  // Shown again in the form: without the characters that could not be stored.
+  values.comment = withoutUnstorable(comment);
   const parsed = submissionSchema(q).safeParse({ answers, comment });
   if (parsed.success) return { ok: true, value: parsed.data };
   const errors = parsed.error.issues.map((i) => ({
     path: i.path.map(String).join('.'),
-    message: formMessage(q, i.path.map(String)),
+    message: formMessage(q, i.path.map(String), isUnstorableTextIssue(i)),
   }));
   return { ok: false, errors, values };
 }
 
-function formMessage(q: Questionnaire, path: string[]): string {
+function formMessage(q: Questionnaire, path: string[], unstorable: boolean): string {
+  if (path[0] === 'comment' && unstorable) return 'В комментарии были недопустимые символы, мы их убрали. Проверьте текст и отправьте ответы ещё раз.';
   if (path[0] === 'comment') return `Комментарий должен быть не длиннее ${q.commentMaxLength} символов.`;
   const item = q.items.find((i) => i.key === path[1]);
   return item?.allowsNotApplicable ? 'Выберите оценку от 1 до 5 или «не применимо».' : 'Выберите оценку от 1 до 5.';

@@ -6,19 +6,20 @@ import { z } from 'zod';
 import { addDays, ageOn, isCalendarDate, moscowDate, startOfMoscowDay } from './dates';
 import type { FieldError } from './field-errors';
 import { parseSnils } from './snils';
+import { ZText } from './text';
 
 export const MAX_BATCH = 1000;
 const EARLIEST_BIRTH_DATE = '1900-01-01';
 
-const ZCalendarDate = z.string().refine(isCalendarDate, 'must be a real calendar date written YYYY-MM-DD');
-const ZName = z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
+export const ZCalendarDate = ZText.refine(isCalendarDate, 'must be a real calendar date written YYYY-MM-DD');
+const ZName = ZText.trim().min(1, 'is required').max(100, 'must be at most 100 characters');
 
 export const ZPerson = z.strictObject({
   lastName: ZName,
   firstName: ZName,
-  middleName: z.string().trim().max(100, 'must be at most 100 characters').nullish(),
+  middleName: ZText.trim().max(100, 'must be at most 100 characters').nullish(),
   birthDate: ZCalendarDate,
-  snils: z.string().superRefine((value, ctx) => {
+  snils: ZText.superRefine((value, ctx) => {
     const check = parseSnils(value);
     if (!check.ok) ctx.addIssue({ code: 'custom', message: check.reason });
   }),
@@ -30,9 +31,11 @@ export const ZService = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('long'), start: ZCalendarDate, end: ZCalendarDate.nullish() }),
 ]);
 
+export const ZExternalId = ZText.trim().min(1, 'is required').max(100, 'must be at most 100 characters');
+
 export const ZReceiptInput = z.strictObject({
-  externalId: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
-  organization: z.string().trim().min(1, 'is required').max(64, 'must be at most 64 characters'),
+  externalId: ZExternalId,
+  organization: ZText.trim().min(1, 'is required').max(64, 'must be at most 64 characters'),
   service: ZService,
   recipient: ZPerson,
   representatives: z.array(ZPerson).max(10, 'at most 10 representatives').default([]),

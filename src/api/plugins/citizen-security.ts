@@ -5,7 +5,6 @@
  * with `config: TOKEN_ROUTE`. Request logs never carry URLs, only route patterns (see
  * app.ts), so tokens stay out of the logs.
  */
-import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fp from 'fastify-plugin';
@@ -33,7 +32,6 @@ export default fp(
   async (app) => {
     // Headers for every response; the CSP is set per route (Swagger UI at /docs needs its own).
     await app.register(helmet, { contentSecurityPolicy: false, referrerPolicy: { policy: 'no-referrer' } });
-    await app.register(formbody, { bodyLimit: 64 * 1024 });
     await app.register(rateLimit, {
       global: false,
       max: app.deps.config.citizenRateLimitPerMinute,

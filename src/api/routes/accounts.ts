@@ -2,14 +2,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseSnils } from '../../domain/snils';
+import { ZText } from '../../domain/text';
 import { ZProblem } from '../problem';
 
 const ZAccount = z.strictObject({
-  snils: z.string().superRefine((value, ctx) => {
+  snils: ZText.superRefine((value, ctx) => {
     const check = parseSnils(value);
     if (!check.ok) ctx.addIssue({ code: 'custom', message: check.reason });
   }),
-  email: z.string().trim().email('must be an e-mail address').max(254),
+  email: ZText.trim().email('must be an e-mail address').max(254),
   confirmed: z.boolean(),
 });
 

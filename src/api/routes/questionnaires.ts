@@ -5,6 +5,7 @@ import { CURRENT_QUESTIONNAIRE, ZSubmissionV1 } from '../../domain/questionnaire
 import { HttpProblem, ZProblem } from '../problem';
 import { TOKEN_ROUTE } from '../plugins/citizen-security';
 
+/** Not a `ZText`: a token is never stored, and anything but a token's shape is an unknown link (404) before any look-up. */
 const ZTokenParams = z.object({ token: z.string().max(200) });
 const ZQuestionnaireView = z.object({
   organization: z.object({ name: z.string(), type: z.string() }),

@@ -1,8 +1,7 @@
 /** Integrators: post, read, cancel and end service receipts. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { MAX_BATCH, ZReceiptInput } from '../../domain/receipt';
-import { isCalendarDate } from '../../domain/dates';
+import { MAX_BATCH, ZCalendarDate, ZExternalId, ZReceiptInput } from '../../domain/receipt';
 import type { IngestOutcome } from '../../services/receipts';
 import { ZReceiptView, receiptView, RECEIPT_VIEW_INCLUDE } from '../../services/receipt-view';
 import { principalOf } from '../plugins/auth';
@@ -62,7 +61,9 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     const worker = async () => {
       for (let index = next++; index < items.length; index = next++) {
         const item = items[index];
-        const externalId = typeof (item as { externalId?: unknown })?.externalId === 'string' ? (item as { externalId: string }).externalId : null;
+        // Echoed only when it is one: an item rejected for its externalId gets null.
+        const sent = (item as { externalId?: unknown } | null)?.externalId;
+        const externalId = ZExternalId.safeParse(sent).success ? (sent as string) : null;
         const outcome = await receipts.ingest(principal, item);
         results[index] =
           outcome.kind === 'accepted' || outcome.kind === 'duplicate'
@@ -110,7 +111,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Report the end of a long service: the link closes at the end of that day (Moscow time)',
       security: [{ apiKey: [] }],
       params: ZIdParams,
-      body: z.strictObject({ end: z.string().refine(isCalendarDate, 'must be a real calendar date written YYYY-MM-DD') }),
+      body: z.strictObject({ end: ZCalendarDate }),
       response: { 200: ZReceiptView, ...problems },
     },
   }, async (request) => {

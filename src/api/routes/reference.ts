@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
 import type { Principal } from '../../domain/scope';
+import { ZText } from '../../domain/text';
 import { principalOf } from '../plugins/auth';
 import { HttpProblem, ZProblem } from '../problem';
 
@@ -14,10 +15,11 @@ const ZOrganization = z.object({
   region: z.string(),
   founderLevel: z.enum(['federal', 'regional', 'municipal']),
 });
+const ZCode = ZText.max(64, 'must be at most 64 characters');
 const ZOrganizationBody = z.strictObject({
-  name: z.string().trim().min(1).max(500),
-  type: z.string(),
-  region: z.string().regex(/^\d{2}$/, 'must be a two-digit region code'),
+  name: ZText.trim().min(1).max(500),
+  type: ZCode,
+  region: ZText.regex(/^\d{2}$/, 'must be a two-digit region code'),
   founderLevel: z.enum(['federal', 'regional', 'municipal']),
 });
 const problems = { 401: ZProblem, 403: ZProblem, 404: ZProblem, 422: ZProblem };
@@ -31,7 +33,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       tags: ['reference'],
       summary: 'Create or update an organisation (admin)',
       security: [{ apiKey: [] }],
-      params: z.object({ code: z.string().trim().min(1).max(64).regex(/^[\w.-]+$/, 'letters, digits, ".", "-" and "_" only') }),
+      params: z.object({ code: ZText.trim().min(1).max(64).regex(/^[\w.-]+$/, 'letters, digits, ".", "-" and "_" only') }),
       body: ZOrganizationBody,
       response: { 200: ZOrganization, 201: ZOrganization, ...problems },
     },
@@ -60,8 +62,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Organisations within the caller\'s scope',
       security: [{ apiKey: [] }],
       querystring: z.object({
-        region: z.string().optional(),
-        type: z.string().optional(),
+        region: ZCode.optional(),
+        type: ZCode.optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(100),
         offset: z.coerce.number().int().min(0).default(0),
       }),
@@ -97,8 +99,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       tags: ['reference'],
       summary: 'Set which organisation types take part in a region (admin)',
       security: [{ apiKey: [] }],
-      params: z.object({ code: z.string() }),
-      body: z.strictObject({ types: z.array(z.string()).max(20) }),
+      params: z.object({ code: ZCode }),
+      body: z.strictObject({ types: z.array(ZCode).max(20) }),
       response: { 200: z.object({ region: z.string(), types: z.array(z.string()) }), ...problems },
     },
   }, async (request) => {
@@ -106,7 +108,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     const types = [...new Set(request.body.types)].sort();
     if (!(await db.region.findUnique({ where: { code } }))) throw new HttpProblem(404, 'No such region');
     const known = new Set((await db.organizationType.findMany()).map((t) => t.code));
-    const errors = request.body.types.flatMap((t, i) => (known.has(t) ? [] : [{ path: `types.${i}`, message: `unknown organization type ${t}` }]));
+    const errors = request.body.types.flatMap((t, i) => (known.has(t) ? [] : [{ path: `types.${i}`, message: 'unknown organization type' }]));
     if (errors.length > 0) throw new HttpProblem(422, 'Unknown organization types', errors);
     await db.$transaction([
       db.regionOrganizationType.deleteMany({ where: { regionCode: code, typeCode: { notIn: types } } }),

@@ -5,16 +5,17 @@ import { z } from 'zod';
 import { ITEM_KEYS } from '../../domain/questionnaire';
 import { ZPeriod, periodDistance, MAX_PERIODS_BETWEEN } from '../../domain/periods';
 import { GROUP_BY } from '../../domain/scope';
+import { ZText } from '../../domain/text';
 import { principalOf } from '../plugins/auth';
 import { HttpProblem, ZProblem } from '../problem';
 import { toCsv } from '../csv';
 
 const PARTICIPANTS = ['admin', 'federal', 'sector', 'region', 'organization', 'integrator'] as const;
 const ZFilters = {
-  region: z.string().max(2).optional(),
-  sector: z.string().max(32).optional(),
-  organizationType: z.string().max(64).optional(),
-  organization: z.string().max(64).optional(),
+  region: ZText.max(2).optional(),
+  sector: ZText.max(32).optional(),
+  organizationType: ZText.max(64).optional(),
+  organization: ZText.max(64).optional(),
 };
 const ZFormat = z.enum(['json', 'csv']).optional().describe('csv: the same rows as text/csv (or send Accept: text/csv)');
 const ZKey = z.record(z.string(), z.string());
@@ -100,8 +101,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       security,
       querystring: z.object({
         period: ZPeriod.optional(),
-        region: z.string().max(2),
-        organizationType: z.string().max(64),
+        region: ZText.max(2),
+        organizationType: ZText.max(64),
         limit: z.coerce.number().int().min(1).max(100).default(10),
         format: ZFormat,
       }),
