@@ -9,7 +9,7 @@ import authPlugin from './plugins/auth';
 import bodyPlugin from './plugins/body';
 import citizenSecurityPlugin from './plugins/citizen-security';
 import depsPlugin, { type AppDeps } from './plugins/deps';
-import errorsPlugin from './plugins/errors';
+import errorsPlugin, { frameworkError } from './plugins/errors';
 import swaggerPlugin from './plugins/swagger';
 import accountRoutes from './routes/accounts';
 import citizenPageRoutes from './routes/citizen-pages';
@@ -26,6 +26,7 @@ export async function buildApp(deps: AppDeps, logger: Logger | false = false): P
     // Fastify's request logs carry the URL, and citizen URLs carry tokens: we log our own.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 8 * 1024 * 1024,
+    frameworkErrors: frameworkError,
   }).withTypeProvider<ZodTypeProvider>();
   // One line per request with the route pattern (`/q/:token`), never the URL itself.
   app.addHook('onResponse', async (request, reply) => {

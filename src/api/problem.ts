@@ -49,6 +49,10 @@ export function problemBody(status: number, detail?: string, errors?: FieldError
   };
 }
 
+/** Retry-After of a 503: a dependency is down, a later repeat of the request may work. */
+export const RETRY_AFTER_SECONDS = 5;
+
 export function sendProblem(reply: FastifyReply, status: number, detail?: string, errors?: FieldError[]) {
+  if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   return reply.code(status).type('application/problem+json').send(problemBody(status, detail, errors));
 }

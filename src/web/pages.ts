@@ -212,3 +212,29 @@ export function unsubscribePage(state: UnsubscribeState, { actionUrl, organizati
 <p>Такой ссылки для отписки нет. Проверьте, что адрес скопирован из письма полностью, без пробелов и переносов строки.</p>`,
   });
 }
+
+export type ErrorPageKind = 'unavailable' | 'too_many_requests' | 'bad_request' | 'failed';
+
+/** What a citizen sees when a page cannot be served: always Russian, never a JSON error. */
+export function errorPage(kind: ErrorPageKind): string {
+  const texts: Record<ErrorPageKind, { title: string; body: SafeHtml }> = {
+    unavailable: {
+      title: 'Сервис временно недоступен, попробуйте позже',
+      body: html`<p>Сейчас мы не можем открыть анкету или принять ответы. Ваша ссылка не пропала: откройте её ещё раз через несколько минут.</p>`,
+    },
+    too_many_requests: {
+      title: 'Слишком много запросов',
+      body: html`<p>С вашего адреса пришло слишком много запросов подряд. Подождите минуту и откройте ссылку ещё раз.</p>`,
+    },
+    bad_request: {
+      title: 'Не удалось обработать запрос',
+      body: html`<p>Запрос пришёл в виде, который мы не можем обработать. Откройте ссылку из письма ещё раз и заполните анкету на странице.</p>`,
+    },
+    failed: {
+      title: 'Что-то пошло не так',
+      body: html`<p>Мы не смогли выполнить запрос из-за ошибки на нашей стороне. Попробуйте ещё раз через несколько минут.</p>`,
+    },
+  };
+  const { title, body } = texts[kind];
+  return page({ title, body: html`<h1>${title}</h1>\n${body}` });
+}

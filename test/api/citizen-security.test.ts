@@ -47,6 +47,24 @@ test('token routes are rate limited per address, with a problem+json 429', async
   }
 });
 
+test('on the citizen pages (/q/…, /u/…) the limit is a Russian page, not JSON', async () => {
+  const { token } = await openLink(t);
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+  const routes = [['GET', `/q/${token}`], ['POST', `/q/${token}`], ['GET', `/u/${token}`], ['POST', `/u/${token}`]] as const;
+  for (const [i, [method, url]] of routes.entries()) {
+    const request = { method, url, remoteAddress: `203.0.113.${20 + i}`, headers: form, payload: method === 'POST' ? 'info=5' : undefined };
+    for (let n = 0; n < 8; n++) expect((await t.call(null, request)).statusCode).toBeLessThan(429);
+    const limited = await t.call(null, request);
+    expect([method, url.slice(0, 3), limited.statusCode]).toEqual([method, url.slice(0, 3), 429]);
+    expect(limited.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(limited.headers['retry-after']).toBeDefined();
+    expect(limited.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(limited.body).toContain('<html lang="ru">');
+    expect(limited.body).toContain('Слишком много запросов');
+    expect(limited.body).not.toMatch(/Too many requests|problem/);
+  }
+});
+
 test('token routes carry a strict CSP and no-store; /docs keeps working without it', async () => {
   const { token } = await openLink(t);
   const res = await t.call(null, { method: 'GET', url: `/v1/questionnaires/${token}`, remoteAddress: '198.51.100.1' });

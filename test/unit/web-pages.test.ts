@@ -3,7 +3,7 @@ import { QUESTIONNAIRE_V1 } from '../../src/domain/questionnaire';
 import { ASSETS, PALETTE, QUESTIONNAIRE_CSS, QUESTIONNAIRE_JS } from '../../src/web/assets';
 import { html, raw } from '../../src/web/html';
 import {
-  linkStatusPage, questionnairePage, thankYouPage, unsubscribePage,
+  errorPage, linkStatusPage, questionnairePage, thankYouPage, unsubscribePage,
   type LinkStatusKind, type QuestionnairePageInput,
 } from '../../src/web/pages';
 
@@ -153,6 +153,7 @@ describe('every page under the strict CSP', () => {
     ['thank you', thankYouPage({ organizationName: 'X', longService: false })],
     ...(['not_yet_active', 'answered', 'closed', 'withdrawn', 'unknown'] as const).map((k): [string, string] => [k, linkStatusPage(k)]),
     ...(['confirm', 'done', 'unknown'] as const).map((s): [string, string] => [`unsubscribe ${s}`, unsubscribePage(s, { actionUrl: '/u' })]),
+    ...(['unavailable', 'too_many_requests', 'bad_request', 'failed'] as const).map((k): [string, string] => [`error ${k}`, errorPage(k)]),
   ];
 
   it.each(pages)('%s: no inline style or script, no handlers, no external assets, one h1', (_name, doc) => {

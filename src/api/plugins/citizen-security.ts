@@ -12,11 +12,15 @@ import fp from 'fastify-plugin';
 declare module 'fastify' {
   interface FastifyContextConfig {
     citizen?: boolean;
+    /** An HTML page for citizens: its errors are Russian pages too, never problem+json. */
+    page?: boolean;
   }
 }
 
 /** Route config of every route whose path carries a questionnaire token. */
 export const TOKEN_ROUTE = { citizen: true, rateLimit: {} } as const;
+/** Route config of the citizen pages behind a token (`/q/…`, `/u/…`). */
+export const TOKEN_PAGE = { ...TOKEN_ROUTE, page: true } as const;
 
 export const CITIZEN_CSP = [
   "default-src 'none'",

@@ -1,15 +1,29 @@
-/** Turns every error into problem+json; never echoes request values (they may be personal data). */
-import type { FastifyError } from 'fastify';
+/**
+ * Turns every error into problem+json, or into a Russian page on the citizen pages
+ * (`/q/…`, `/u/…`); never echoes request values (they may be personal data). A database
+ * that cannot be reached is a 503 with Retry-After, not a 500.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isDatabaseUnavailable } from '../../db/unavailable';
 import { fieldErrors } from '../../domain/field-errors';
-import { HttpProblem, sendProblem } from '../problem';
+import { errorPage, linkStatusPage, type ErrorPageKind } from '../../web/pages';
+import { HttpProblem, RETRY_AFTER_SECONDS, sendProblem } from '../problem';
+
+const HTML = 'text/html; charset=utf-8';
 
 export default fp(
   async (app) => {
     app.setErrorHandler<FastifyError>((err, request, reply) => {
-      if (err instanceof HttpProblem) return sendProblem(reply, err.status, err.detail, err.errors);
+      const page = request.routeOptions.config?.page === true;
+      if (isDatabaseUnavailable(err)) {
+        request.log.warn({ err: { name: err.name, code: err.code } }, 'database unavailable');
+        return page ? sendPage(reply, 503, 'unavailable') : sendProblem(reply, 503, 'The database is unavailable; repeat the request later');
+      }
+      if (err instanceof HttpProblem) return page ? sendPage(reply, err.status, pageKind(err.status)) : sendProblem(reply, err.status, err.detail, err.errors);
       if (hasZodFastifySchemaValidationErrors(err)) {
+        if (page) return sendPage(reply, 400, 'bad_request');
         const errors = fieldErrors(
           err.validation.map((v) => ({
             code: v.keyword,
@@ -24,12 +38,42 @@ export default fp(
       const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
       if (status >= 500) {
         request.log.error({ err: { name: err.name, code: err.code, stack: err.stack } }, 'request failed');
-        return sendProblem(reply, status, 'Something went wrong on our side; the request can be retried');
+        return page ? sendPage(reply, status, 'failed') : sendProblem(reply, status, 'Something went wrong on our side; the request can be retried');
       }
-      // Fastify's own 4xx (malformed JSON, body too large, wrong content type): safe messages.
+      if (page) return sendPage(reply, status, pageKind(status));
+      // Fastify's own 4xx (malformed JSON, body too large, wrong content type) and the rate limit: safe messages.
       return sendProblem(reply, status, err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.name === 'SyntaxError' ? 'The body is not valid JSON' : err.message);
     });
-    app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, 'No such route'));
+    app.setNotFoundHandler((request, reply) => {
+      if (isCitizenPath(request)) return reply.code(404).type(HTML).send(linkStatusPage('unknown'));
+      return sendProblem(reply, 404, 'No such route');
+    });
   },
   { name: 'errors' },
 );
+
+/**
+ * Errors Fastify raises before any route is chosen (a URL that is not valid percent-encoded
+ * UTF-8): problem+json, or the page on a citizen path. Passed as `frameworkErrors`.
+ */
+export function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  if (isCitizenPath(request)) return sendPage(reply, status, 'bad_request');
+  return sendProblem(reply, status, 'The URL is not valid');
+}
+
+function pageKind(status: number): ErrorPageKind {
+  if (status === 503) return 'unavailable';
+  if (status === 429) return 'too_many_requests';
+  return status >= 500 ? 'failed' : 'bad_request';
+}
+
+function sendPage(reply: FastifyReply, status: number, kind: ErrorPageKind) {
+  if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  return reply.code(status).type(HTML).send(errorPage(kind));
+}
+
+/** A mistyped citizen link (`/q/…`, `/u/…` with extra segments) gets the page, not JSON. */
+function isCitizenPath(request: FastifyRequest): boolean {
+  return /^\/[qu]\//.test(request.url);
+}

@@ -9,9 +9,11 @@ import { CURRENT_QUESTIONNAIRE, submissionFromForm } from '../../domain/question
 import type { LinkStatus, LinkView } from '../../services/questionnaires';
 import { ASSET_CACHE_CONTROL, ASSETS } from '../../web/assets';
 import { linkStatusPage, questionnairePage, thankYouPage, unsubscribePage } from '../../web/pages';
-import { TOKEN_ROUTE } from '../plugins/citizen-security';
+import { TOKEN_PAGE } from '../plugins/citizen-security';
 
+/** Not a `ZText`: anything but a token's shape is an unknown link (404) before any look-up. */
 const ZTokenParams = z.object({ token: z.string().max(200) });
+/** Any fields: the questionnaire's own rules (`submissionFromForm`) answer with errors next to each field. */
 const ZForm = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
 const HTML = 'text/html; charset=utf-8';
 const FORM_BODY_LIMIT = 32 * 1024;
@@ -39,14 +41,14 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     return reply.type(asset.contentType).send(asset.body);
   });
 
-  app.get('/q/:token', { config: TOKEN_ROUTE, schema: pageSchema('The questionnaire page (Russian, accessible, works without JavaScript)') }, async (request, reply) => {
+  app.get('/q/:token', { config: TOKEN_PAGE, schema: pageSchema('The questionnaire page (Russian, accessible, works without JavaScript)') }, async (request, reply) => {
     const view = await questionnaires.view(request.params.token);
     if (view?.status !== 'open') return reply.code(STATUS_CODE[view?.status ?? 'unknown']).type(HTML).send(statusPage(view));
     return reply.type(HTML).send(formPage(request.url, view));
   });
 
   app.post('/q/:token', {
-    config: TOKEN_ROUTE,
+    config: TOKEN_PAGE,
     bodyLimit: FORM_BODY_LIMIT,
     schema: { ...pageSchema('Answer the questionnaire from the page (form post); redirects to the thank-you page'), body: ZForm },
   }, async (request, reply) => {
@@ -65,21 +67,21 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     return reply.code(STATUS_CODE[outcome.kind === 'unknown' ? 'unknown' : outcome.status]).type(HTML).send(statusPage(view));
   });
 
-  app.get('/q/:token/thanks', { config: TOKEN_ROUTE, schema: pageSchema('Thank-you page after an answer') }, async (request, reply) => {
+  app.get('/q/:token/thanks', { config: TOKEN_PAGE, schema: pageSchema('Thank-you page after an answer') }, async (request, reply) => {
     const view = await questionnaires.view(request.params.token);
     if (!view) return reply.code(404).type(HTML).send(linkStatusPage('unknown'));
     if (view.status !== 'answered') return reply.code(303).header('location', request.url.replace(/\/thanks$/, '')).send();
     return reply.type(HTML).send(thankYouPage({ organizationName: view.organization.name, longService: view.service.kind === 'long' }));
   });
 
-  app.get('/u/:token', { config: TOKEN_ROUTE, schema: pageSchema('Asks to confirm unsubscribing (changes nothing)') }, async (request, reply) => {
+  app.get('/u/:token', { config: TOKEN_PAGE, schema: pageSchema('Asks to confirm unsubscribing (changes nothing)') }, async (request, reply) => {
     const view = await questionnaires.view(request.params.token);
     if (!view) return reply.code(404).type(HTML).send(unsubscribePage('unknown'));
     return reply.type(HTML).send(unsubscribePage('confirm', { actionUrl: request.url, organizationName: view.organization.name }));
   });
 
   app.post('/u/:token', {
-    config: TOKEN_ROUTE,
+    config: TOKEN_PAGE,
     bodyLimit: FORM_BODY_LIMIT,
     schema: pageSchema('Unsubscribe from further e-mails about this invitation'),
   }, async (request, reply) => {
