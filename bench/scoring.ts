@@ -389,7 +389,6 @@ async function main(): Promise<void> {
       }
       await explain(sql, '(b) raw aggregate', RAW_AGGREGATE, [start, end]);
     }
-    const insert = lastTrace.find((s) => s.label === 'INSERT … SELECT snapshots');
   });
   console.log(`\ntotal: ${fmt(ms(t0) / 1000)} s`);
 }

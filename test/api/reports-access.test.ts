@@ -205,6 +205,10 @@ const round2 = (x: number) => Math.round(x * 100 + 1e-7) / 100;
 
 // ---------- the matrix ----------
 
+/** An answer as `res.json()` gives it: answers of several shapes, each check reads the fields it asserts on. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped JSON, checked field by field with expect
+type Json = any;
+
 interface Case {
   id: string;
   who: Who;
@@ -214,7 +218,7 @@ interface Case {
   status: Status;
   /** For a 422: the paths its errors must name. */
   unknown?: string[];
-  check?: (body: any) => void;
+  check?: (body: Json) => void;
 }
 
 /**
@@ -239,7 +243,7 @@ function rowsInScope<R extends { key: Record<string, string> }>(who: Who, groupB
 
 function reportCases(who: Who): Case[] {
   const cases: Case[] = [];
-  const add = (url: string, status: Status, f: Filters, check: (body: any) => void) =>
+  const add = (url: string, status: Status, f: Filters, check: (body: Json) => void) =>
     cases.push({ id: `${who.name} | ${url}`, who, method: 'GET', url, status, unknown: unknownFilters(f), check });
   for (const f of who.short ? SHORT_FILTERS : FILTERS) {
     const orgs = visible(who, f);
@@ -248,7 +252,7 @@ function reportCases(who: Who): Case[] {
         expect(body).toMatchObject({ period: PERIOD, final: true, computedAt: COMPUTED_AT.toISOString() });
         const previous = expectedGroups(orgs, groupBy, PREVIOUS);
         const yearAgo = expectedGroups(orgs, groupBy, YEAR_AGO);
-        expect(rowsInScope(who, groupBy, f, body.rows).map((r: any) => ({
+        expect(rowsInScope(who, groupBy, f, body.rows).map((r: Json) => ({
           key: r.key, notified: r.notified, completed: r.completed, responses: r.responses, satisfaction: r.satisfaction,
           info: r.items.info, previous: r.previous?.satisfaction, yearAgo: r.yearAgo?.satisfaction,
         }))).toEqual(expectedGroups(orgs, groupBy, PERIOD).map((g, n) => ({
@@ -260,7 +264,7 @@ function reportCases(who: Who): Case[] {
     for (const groupBy of LEVELS.funnel) {
       add(`/v1/reports/funnel?${qs({ period: PERIOD, groupBy, ...f })}`, expectedStatus(who, groupBy, f), f, (body) => {
         expect(body).toMatchObject({ period: PERIOD, final: true });
-        expect(rowsInScope(who, groupBy, f, body.rows).map(({ name: _n, ...r }: any) => r)).toEqual(expectedGroups(orgs, groupBy, PERIOD).map((g) => ({
+        expect(rowsInScope(who, groupBy, f, body.rows).map(({ name: _n, ...r }: Json) => r)).toEqual(expectedGroups(orgs, groupBy, PERIOD).map((g) => ({
           key: g.key, receipts: g.receipts, late: g.late, noAccount: g.noAccount, activated: g.activated, notified: g.notified, completed: g.completed,
         })));
       });
@@ -268,8 +272,8 @@ function reportCases(who: Who): Case[] {
     for (const groupBy of LEVELS.history) {
       add(`/v1/reports/indicators/history?${qs({ from: YEAR_AGO, to: PERIOD, groupBy, ...f })}`, expectedStatus(who, groupBy, f), f, (body) => {
         const byPeriod = PERIODS.map((period) => expectedGroups(orgs, groupBy, period));
-        expect(rowsInScope(who, groupBy, f, body.series).map((s: any) => ({
-          key: s.key, points: s.points.map((p: any) => ({ period: p.period, notified: p.notified, completed: p.completed })),
+        expect(rowsInScope(who, groupBy, f, body.series).map((s: Json) => ({
+          key: s.key, points: s.points.map((p: Json) => ({ period: p.period, notified: p.notified, completed: p.completed })),
         }))).toEqual(byPeriod[0].map(({ key }, n) => ({
           key, points: PERIODS.map((period, j) => ({ period, notified: byPeriod[j][n].notified, completed: byPeriod[j][n].completed })),
         })));

@@ -68,6 +68,7 @@ afterAll(async () => {
 const query = (params: Record<string, string | number | undefined>) =>
   Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join('&');
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers of several shapes, compared field by field
 async function get(url: string): Promise<any> {
   const res = await t.call(t.keys.federal, { method: 'GET', url });
   if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body}`);

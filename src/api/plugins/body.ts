@@ -16,7 +16,9 @@ export default fp(
     const json = app.getDefaultJsonParser('error', 'error');
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
-      json(request, decodeUtf8(body), done);
+      // Fastify's own parser answers through `done` and returns nothing; its type also admits
+      // promise-returning parsers, hence the `void`.
+      void json(request, decodeUtf8(body), done);
     });
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: FORM_BODY_LIMIT }, (_request, body: Buffer, done) => {
       done(null, parseForm(body));

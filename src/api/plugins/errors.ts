@@ -56,10 +56,10 @@ export default fp(
  * Errors Fastify raises before any route is chosen (a URL that is not valid percent-encoded
  * UTF-8): problem+json, or the page on a citizen path. Passed as `frameworkErrors`.
  */
-export function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+export function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
-  if (isCitizenPath(request)) return sendPage(reply, status, 'bad_request');
-  return sendProblem(reply, status, 'The URL is not valid');
+  if (isCitizenPath(request)) sendPage(reply, status, 'bad_request');
+  else sendProblem(reply, status, 'The URL is not valid');
 }
 
 function pageKind(status: number): ErrorPageKind {
