@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { addDays, ageOn, isCalendarDate, moscowDate, startOfMoscowDay } from './dates';
 import type { FieldError } from './field-errors';
 import { parseSnils } from './snils';
-import { ZText } from './text';
+import { ZList, ZText } from './text';
 
 export const MAX_BATCH = 1000;
 const EARLIEST_BIRTH_DATE = '1900-01-01';
@@ -38,7 +38,7 @@ export const ZReceiptInput = z.strictObject({
   organization: ZText.trim().min(1, 'is required').max(64, 'must be at most 64 characters'),
   service: ZService,
   recipient: ZPerson,
-  representatives: z.array(ZPerson).max(10, 'at most 10 representatives').default([]),
+  representatives: ZList(ZPerson).max(10, 'at most 10 representatives').default([]),
 });
 export type TReceiptInput = z.infer<typeof ZReceiptInput>;
 

@@ -25,8 +25,29 @@ export function withoutUnstorable(value: string): string {
   return value.replace(UNSTORABLE_ALL, '');
 }
 
+/**
+ * zod runs its length checks (`.min`, `.max`, `.length`) even on a value of the wrong type
+ * when it has a `length` property, and throws on `{"length": [{"toString": 1}]}` (found by
+ * test/api/fuzz.test.ts: a 500). Placed first, this marks such a payload aborted, so the
+ * type error is the only issue and no later check runs.
+ */
+function typeGuard(isType: (value: unknown) => boolean) {
+  return z.core._check((payload) => {
+    if (!isType(payload.value)) payload.aborted = true;
+  }, { when: () => true });
+}
+const isString = (value: unknown) => typeof value === 'string';
+
 /** A string a request brings in; chain the field's own rules after it (`ZText.trim().max(100)`). */
-export const ZText = z.string().refine(isStorableText, { message: UNSTORABLE_TEXT_MESSAGE, abort: true, params: { reason: REASON } });
+export const ZText = z
+  .string()
+  .check(typeGuard(isString))
+  .refine(isStorableText, { message: UNSTORABLE_TEXT_MESSAGE, abort: true, params: { reason: REASON } });
+
+/** A list a request brings in; chain its length limits after it (`ZList(ZPerson).max(10)`). */
+export function ZList<T extends z.ZodType>(item: T) {
+  return z.array(item).check(typeGuard(Array.isArray));
+}
 
 /** Whether a zod issue is the one `ZText` raises. */
 export function isUnstorableTextIssue(issue: { code: string; params?: unknown }): boolean {

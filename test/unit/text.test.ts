@@ -5,7 +5,8 @@
  * examples of Unicode §3.9 (Table 3-7) and the W3C/Kuhn UTF-8 decoder tests, written by hand.
  */
 import * as fc from 'fast-check';
-import { UNSTORABLE_TEXT_MESSAGE, ZText, decodeUtf8, isStorableText, isUnstorableTextIssue, withoutUnstorable } from '../../src/domain/text';
+import { z } from 'zod';
+import { UNSTORABLE_TEXT_MESSAGE, ZList, ZText, decodeUtf8, isStorableText, isUnstorableTextIssue, withoutUnstorable } from '../../src/domain/text';
 
 /** Any code point, often a NUL or a surrogate half on its own. */
 const ANY_UNIT = fc.oneof(
@@ -88,6 +89,50 @@ describe('ZText', () => {
   test('is a string schema: other types are refused as usual', () => {
     expect(ZText.safeParse(42).success).toBe(false);
     expect(ZText.safeParse(null).success).toBe(false);
+  });
+});
+
+/** Values of the wrong type whose `length` zod's own length checks would read (and choke on). */
+const LENGTHY: [string, unknown][] = [
+  ['a length that is a list of an object without toString', JSON.parse('{"length":[{"toString":1}]}')],
+  ['a length that is an object without toString', JSON.parse('{"length":{"toString":1,"valueOf":1}}')],
+  ['a huge numeric length', { length: 1e9 }],
+  ['a string length', { length: '5' }],
+  ['an array where text is expected', ['a', 'b']],
+];
+
+describe('length limits run only on a value of the right type', () => {
+  const schema = z.strictObject({
+    text: ZText.trim().min(1).max(3),
+    optional: ZText.max(3).nullish(),
+    list: ZList(ZText).min(1).max(2),
+  });
+
+  test.each(LENGTHY)('%s: one type error per field, nothing thrown', (_name, value) => {
+    const result = schema.safeParse({ text: value, optional: value, list: Array.isArray(value) ? 'x' : value });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.map((i) => [i.path.join('.'), i.code])).toEqual([
+      ['text', 'invalid_type'],
+      ['optional', 'invalid_type'],
+      ['list', 'invalid_type'],
+    ]);
+  });
+
+  test('the limits themselves still apply', () => {
+    expect(schema.safeParse({ text: ' ab ', list: ['x'] })).toEqual({ success: true, data: { text: 'ab', list: ['x'] } });
+    const issues = schema.safeParse({ text: 'abcd', optional: 'abcd', list: [] }).error!.issues;
+    expect(issues.map((i) => [i.path.join('.'), i.code])).toEqual([['text', 'too_big'], ['optional', 'too_big'], ['list', 'too_small']]);
+    expect(schema.safeParse({ text: 'a', list: ['x', 'y', 'z'] }).error!.issues.map((i) => i.code)).toEqual(['too_big']);
+    expect(schema.safeParse({ text: 'a', list: ['x\u0000'] }).error!.issues.map((i) => i.path.join('.'))).toEqual(['list.0']);
+  });
+
+  test('any JSON value in place of text or a list: never a throw', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), (text, list) => {
+        expect(() => schema.safeParse({ text, list })).not.toThrow();
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

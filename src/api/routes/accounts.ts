@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseSnils } from '../../domain/snils';
-import { ZText } from '../../domain/text';
+import { ZList, ZText } from '../../domain/text';
 import { ZProblem } from '../problem';
 
 const ZAccount = z.strictObject({
@@ -23,7 +23,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       tags: ['accounts'],
       summary: 'Upsert portal accounts (admin)',
       security: [{ apiKey: [] }],
-      body: z.strictObject({ accounts: z.array(ZAccount).min(1).max(10_000) }),
+      body: z.strictObject({ accounts: ZList(ZAccount).min(1).max(10_000) }),
       response: {
         200: z.object({ created: z.number().int(), updated: z.number().int() }),
         401: ZProblem,

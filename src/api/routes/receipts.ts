@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { MAX_BATCH, ZCalendarDate, ZExternalId, ZReceiptInput } from '../../domain/receipt';
+import { ZList } from '../../domain/text';
 import type { IngestOutcome } from '../../services/receipts';
 import { ZReceiptView, receiptView, RECEIPT_VIEW_INCLUDE } from '../../services/receipt-view';
 import { principalOf } from '../plugins/auth';
@@ -50,7 +51,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       tags: ['receipts'],
       summary: `Post up to ${MAX_BATCH} receipts; each item succeeds or fails on its own`,
       security: [{ apiKey: [] }],
-      body: z.object({ receipts: z.array(z.unknown()).min(1).max(MAX_BATCH) }),
+      body: z.object({ receipts: ZList(z.unknown()).min(1).max(MAX_BATCH) }),
       response: { 200: z.object({ results: z.array(ZBatchResult) }), 400: ZProblem, ...problems },
     },
   }, async (request) => {

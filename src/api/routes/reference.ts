@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
 import type { Principal } from '../../domain/scope';
-import { ZText } from '../../domain/text';
+import { ZList, ZText } from '../../domain/text';
 import { principalOf } from '../plugins/auth';
 import { HttpProblem, ZProblem } from '../problem';
 
@@ -100,7 +100,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Set which organisation types take part in a region (admin)',
       security: [{ apiKey: [] }],
       params: z.object({ code: ZCode }),
-      body: z.strictObject({ types: z.array(ZCode).max(20) }),
+      body: z.strictObject({ types: ZList(ZCode).max(20) }),
       response: { 200: z.object({ region: z.string(), types: z.array(z.string()) }), ...problems },
     },
   }, async (request) => {
