@@ -4,9 +4,12 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../src/db/client';
+import { Prisma } from '../src/generated/prisma/client';
 import { renderInvitationEmail } from '../src/mail/templates';
-import { PermanentMailError, type Mailer } from '../src/mail/mailer';
+import { PermanentMailError, TransientMailError, type Mailer } from '../src/mail/mailer';
 import { Secrets, tokenHash } from '../src/security';
+import { closeInvitationRow } from '../src/services/invitation-closing';
+import type { CloseReasonValue } from '../src/temporal/shared';
 import { createScoringActivities } from './scoring';
 
 export interface ActivityDeps {
@@ -136,6 +139,10 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log, cloc
       await db.notification.update({ where: { id: n.id }, data: { lastError: message.slice(0, 500) } });
       log.warn({ notificationId: n.id, error: message }, 'e-mail not sent');
       if (err instanceof PermanentMailError) throw ApplicationFailure.nonRetryable(message, 'PermanentMailError');
+      // The provider said when to come back (429 Retry-After): the next attempt waits that long.
+      if (err instanceof TransientMailError && err.retryAfterMs !== undefined) {
+        throw ApplicationFailure.create({ message, type: 'TransientMailError', nextRetryDelay: err.retryAfterMs });
+      }
       throw err;
     }
     const now = clock();
@@ -165,22 +172,12 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log, cloc
     });
   }
 
-  async function closeInvitation(input: {
-    receiptId: string;
-    reason: 'expired' | 'completed' | 'service_ended' | 'withdrawn';
-  }): Promise<void> {
-    await db.invitation.upsert({
-      where: { receiptId: input.receiptId },
-      create: { receiptId: input.receiptId, status: 'closed', closedAt: clock(), closeReason: input.reason },
-      update: {},
-    });
-    await db.invitation.updateMany({
-      where: { receiptId: input.receiptId, status: { not: 'closed' } },
-      data: { status: 'closed', closedAt: clock(), closeReason: input.reason },
-    });
+  /** Closes the link; e-mails of the invitation not sent by now are skipped. */
+  async function closeInvitation(input: { receiptId: string; reason: CloseReasonValue }): Promise<void> {
+    await closeInvitationRow(db, input.receiptId, input.reason, clock());
   }
 
-  return {
+  return nonRetryableWhenMissing({
     activateInvitation,
     openRound,
     sendNotification,
@@ -188,7 +185,28 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log, cloc
     setClosesAt,
     closeInvitation,
     ...createScoringActivities({ db, clock }),
-  };
+  });
+}
+
+/**
+ * A row that does not exist will not appear on a retry: such a failure is non-retryable
+ * (the workflow fails at once, visibly) instead of retrying until its schedule-to-close.
+ */
+function nonRetryableWhenMissing<T extends Record<string, (input: never) => Promise<unknown>>>(activities: T): T {
+  const wrapped: Record<string, (input: never) => Promise<unknown>> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] = async (input: never) => {
+      try {
+        return await fn(input);
+      } catch (err) {
+        if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025') {
+          throw ApplicationFailure.nonRetryable(`${name}: a row it needs does not exist`, 'RowMissing');
+        }
+        throw err;
+      }
+    };
+  }
+  return wrapped as T;
 }
 
 function toDate(iso: string | null): Date | null {

@@ -4,6 +4,7 @@
  * snapshots; the levels above the organisation are sums of those rows (see
  * src/services/reports.ts). A recomputation keeps an audit of what it changed.
  */
+import { Context } from '@temporalio/activity';
 import type { Db } from '../src/db/client';
 import { ITEM_KEYS } from '../src/domain/questionnaire';
 import { MAX_PERIODS_BETWEEN, comparePeriods, periodBounds, periodOf, periodsBetween, shiftPeriod, type Period } from '../src/domain/periods';
@@ -95,6 +96,30 @@ export interface ScoringResult {
   skipped: boolean;
 }
 
+/** How often a long activity tells Temporal it is alive (its heartbeat timeout is a minute). */
+export const HEARTBEAT_EVERY_MS = 10_000;
+
+/**
+ * Heartbeats while `work` runs, so that a worker killed mid-run is noticed within the
+ * heartbeat timeout and the activity is retried then, not after its hour-long time limit.
+ * Outside an activity (benchmarks, tests calling it directly) it just awaits the work.
+ */
+export async function heartbeatWhile<T>(work: Promise<T>, everyMs = HEARTBEAT_EVERY_MS): Promise<T> {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return work;
+  }
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), everyMs);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export function createScoringActivities({ db, clock = () => new Date() }: { db: Db; clock?: () => Date }) {
   /** (Re)computes a quarter's snapshots in one transaction, recording the run and what it changed. */
   async function computeSnapshots(input: {
@@ -114,7 +139,7 @@ export function createScoringActivities({ db, clock = () => new Date() }: { db: 
       data: { period, final, trigger: input.trigger, workflowId: input.workflowId ?? null, startedAt: clock() },
     });
     try {
-      const result = await db.$transaction(
+      const result = await heartbeatWhile(db.$transaction(
         async (tx) => {
           await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`scoring:${period}`}))`;
           if (!final && (await tx.indicatorSnapshot.count({ where: { period, final: true } })) > 0) {
@@ -135,7 +160,7 @@ export function createScoringActivities({ db, clock = () => new Date() }: { db: 
           };
         },
         { timeout: 30 * 60_000, maxWait: 60_000 },
-      );
+      ));
       await db.scoringRun.update({
         where: { id: run.id },
         data: {

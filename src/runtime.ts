@@ -56,7 +56,7 @@ export async function runServices(config: Config, log: Logger): Promise<{ apiUrl
   });
   const workerRun = worker.run();
   await ensureSchedules(client, { taskQueue, provisionalIntervalMinutes: config.provisionalIntervalMinutes });
-  const reconciler = startReconciler({ db, receipts, invitations, intervalMs: config.reconcile.intervalMs, graceMs: config.reconcile.graceMs, log });
+  const reconciler = startReconciler({ db, receipts, invitations, client, intervalMs: config.reconcile.intervalMs, graceMs: config.reconcile.graceMs, log });
   const app = await buildApp(
     {
       config,

@@ -8,8 +8,12 @@
  */
 import {
   ActivityFailure,
+  CancellationScope,
+  allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -26,10 +30,32 @@ import {
 } from '../src/temporal/shared';
 import { cancelSignal, completedSignal, serviceEndedSignal, stateQuery, unsubscribedSignal } from './invitation-signals';
 
+/**
+ * Database activities: retried through a database outage for up to a day, then the
+ * workflow fails (visible in the Temporal UI; the reconciler's sweep closes its link).
+ * Errors retrying cannot fix (a row that does not exist) are non-retryable in the activity.
+ */
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '1 day',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
+
+/**
+ * Changes to this workflow since the first production version, each behind `patched()` so
+ * that invitations started before it replay unchanged (docs/workflow-changes.md).
+ */
+export const PATCHES = {
+  /** A cancellation request from the Temporal UI or CLI closes the link before the workflow ends. */
+  operatorCancel: 'close-link-on-operator-cancel',
+  /** A one-time round answered (or a withdrawal) while e-mails still retry stops those retries. */
+  stopSends: 'stop-sends-when-round-done',
+  /** A run whose history grows long (many signals) continues as new within its round. */
+  boundedHistory: 'continue-as-new-on-long-history',
+} as const;
+
+/** Events after which a run continues as new within its round (Temporal's hard cap is 51,200). */
+export const MAX_RUN_EVENTS = 500;
 
 /** Under a scaled policy (FEEDBACK_TIME_SCALE > 1), the least real time e-mails of a round get. */
 const MIN_SEND_WINDOW_MS = 15_000;
@@ -37,18 +63,34 @@ const MIN_SEND_WINDOW_MS = 15_000;
 type CloseReason = NonNullable<InvitationOutcome['reason']>;
 
 export async function invitationWorkflow(input: InvitationInput): Promise<InvitationOutcome> {
+  try {
+    return await runInvitation(input);
+  } catch (err) {
+    // An operator's cancellation (Temporal UI or CLI): close the link, record why, end as cancelled.
+    if (isCancellation(err) && patched(PATCHES.operatorCancel)) {
+      await CancellationScope.nonCancellable(() => db.closeInvitation({ receiptId: input.receiptId, reason: 'operator_cancelled' }));
+      if (workflowInfo().typedSearchAttributes.get(SA_STATUS) !== undefined) {
+        upsertSearchAttributes([{ key: SA_STATUS, value: 'withdrawn' }]);
+      }
+    }
+    throw err;
+  }
+}
+
+async function runInvitation(input: InvitationInput): Promise<InvitationOutcome> {
   const schedule = new InvitationSchedule(Date.parse(input.receivedAt), input.policy);
   const round = input.round ?? 1;
+  const resume = input.resume;
   const withSearchAttributes = workflowInfo().typedSearchAttributes.get(SA_STATUS) !== undefined;
   const s = {
-    stage: 'awaiting_activation' as InvitationStage,
+    stage: (resume ? 'active' : 'awaiting_activation') as InvitationStage,
     nextDeadline: null as number | null,
     nextAction: null as InvitationState['nextAction'],
     serviceEnd: input.serviceEnd,
     /** When this run's first e-mails were done with (round 1 only); null before. */
-    firstEmailAt: null as number | null,
+    firstEmailAt: resume?.firstEmailAt ?? (null as number | null),
     cancelled: false,
-    completedRound: 0,
+    completedRound: resume?.completedRound ?? 0,
     unsubscribed: input.unsubscribed ?? false,
     changes: 0,
   };
@@ -108,8 +150,8 @@ export async function invitationWorkflow(input: InvitationInput): Promise<Invita
   }
 
   // What the database says about the link's closing, kept in step with the rules above.
-  let storedClosesAt = closesAt();
-  if (round === 1) {
+  let storedClosesAt = resume ? resume.storedClosesAt : closesAt();
+  if (round === 1 && !resume) {
     enter('awaiting_activation', schedule.activationAt(), 'activate');
     await waitUntil(() => s.cancelled, schedule.activationAt());
     if (s.cancelled) return close('withdrawn', 0);
@@ -122,13 +164,25 @@ export async function invitationWorkflow(input: InvitationInput): Promise<Invita
     }
   }
 
-  if (!s.unsubscribed && !s.cancelled) {
+  if (!resume && !s.unsubscribed && !s.cancelled) {
     enter('notifying', schedule.notifyDeadline(round), 'notify');
-    const sending = notifyRound(input.receiptId, round, schedule.notifyDeadline(round), input.policy.timeScale);
-    // A withdrawal does not wait for e-mail retries (the activity skips a closed invitation).
-    await Promise.race([sending, condition(() => s.cancelled)]);
+    const send = () => notifyRound(input.receiptId, round, schedule.notifyDeadline(round), input.policy.timeScale);
+    if (patched(PATCHES.stopSends)) {
+      // Neither a withdrawal nor an answered one-time round waits for other addressees' retries.
+      const roundDone = () => s.cancelled || (oneTime() && s.completedRound >= round);
+      const sends = new CancellationScope();
+      const sending = sends.run(send);
+      await Promise.race([sending, condition(roundDone)]);
+      if (roundDone()) sends.cancel();
+      await sending.catch((err: unknown) => {
+        if (!isCancellation(err)) throw err;
+      });
+    } else {
+      // A withdrawal does not wait for e-mail retries (the activity skips a closed invitation).
+      await Promise.race([send(), condition(() => s.cancelled)]);
+    }
   }
-  if (round === 1) s.firstEmailAt = Date.now();
+  if (round === 1 && !resume) s.firstEmailAt = Date.now();
 
   for (;;) {
     if (s.cancelled) return close('withdrawn');
@@ -145,9 +199,20 @@ export async function invitationWorkflow(input: InvitationInput): Promise<Invita
     if (nextRoundAt !== null && Date.now() >= nextRoundAt) {
       return continueAsNew<typeof invitationWorkflow>({
         ...input,
+        resume: undefined,
         round: round + 1,
         serviceEnd: s.serviceEnd,
         unsubscribed: s.unsubscribed,
+      });
+    }
+    if (historyIsLong() && patched(PATCHES.boundedHistory)) {
+      // Hundreds of signals would grow one run towards Temporal's cap: carry on in a fresh run.
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof invitationWorkflow>({
+        ...input,
+        serviceEnd: s.serviceEnd,
+        unsubscribed: s.unsubscribed,
+        resume: { firstEmailAt: s.firstEmailAt, completedRound: s.completedRound, storedClosesAt },
       });
     }
     enter('active', wakeAt, wakeAt === null ? null : wakeAt === closeAt ? 'close' : 'next_round');
@@ -170,7 +235,9 @@ async function notifyRound(receiptId: string, round: number, policyDeadline: num
       }
       const mail = proxyActivities<Activities>({
         scheduleToCloseTimeout: remaining,
-        startToCloseTimeout: Math.min(remaining, 60_000),
+        // Each attempt gets a tenth of the window at most: an attempt that dies with its
+        // worker times out and is retried, never taking the rest of the window with it.
+        startToCloseTimeout: clamp(remaining / 10, 1_000, 30_000),
         retry: {
           initialInterval: clamp(remaining / 500, 1_000, 60_000),
           maximumInterval: clamp(remaining / 20, 1_000, 3_600_000),
@@ -180,11 +247,16 @@ async function notifyRound(receiptId: string, round: number, policyDeadline: num
       try {
         await mail.sendNotification({ notificationId });
       } catch (err) {
-        if (!(err instanceof ActivityFailure)) throw err;
+        if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
         await db.recordNotificationFailed({ notificationId, error: describeFailure(err) });
       }
     }),
   );
+}
+
+function historyIsLong(): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength > MAX_RUN_EVENTS;
 }
 
 /** Waits until `fn` holds or the instant `at` passes (forever when `at` is null). */

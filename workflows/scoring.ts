@@ -14,6 +14,8 @@ import type { ScoringInput } from '../src/temporal/shared';
 
 const scoring = proxyActivities<Activities>({
   startToCloseTimeout: '1 hour',
+  // The activity heartbeats every 10 s: a killed worker's run is retried after a minute.
+  heartbeatTimeout: '1 minute',
   retry: { initialInterval: '10 seconds', maximumInterval: '10 minutes', maximumAttempts: 10 },
 });
 

@@ -27,4 +27,12 @@ export class PermanentMailError extends Error {
 /** A failure worth retrying (network, rate limit, provider outage). */
 export class TransientMailError extends Error {
   override name = 'TransientMailError';
+
+  constructor(
+    message: string,
+    /** How long the provider asked us to wait (its Retry-After), when it said. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
 }

@@ -26,13 +26,20 @@ const PERMANENT_NAMES = new Set<string>([
  * quotas, 5xx, network failures (statusCode null), and account-level problems such as a
  * revoked API key, which an operator can fix while retries continue.
  */
-export function mailErrorFromResend(error: Pick<ErrorResponse, 'name' | 'statusCode'>): Error {
+export function mailErrorFromResend(error: Pick<ErrorResponse, 'name' | 'statusCode'>, headers: Record<string, string> | null = null): Error {
   // The SDK passes the error body through as parsed, so a proxy's body may lack either field.
   const name = typeof error.name === 'string' && /^[a-z_]{1,64}$/.test(error.name) ? error.name : 'unknown_error';
   const code = typeof error.statusCode === 'number' ? error.statusCode : null;
   const message = `Resend error ${name} (${code === null ? 'no HTTP status' : `HTTP ${code}`})`;
   const permanent = PERMANENT_NAMES.has(name) || code === 400 || code === 422;
-  return permanent ? new PermanentMailError(message) : new TransientMailError(message);
+  return permanent ? new PermanentMailError(message) : new TransientMailError(message, retryAfterMs(headers?.['retry-after']));
+}
+
+/** Retry-After in seconds or as an HTTP date, capped at an hour; undefined when absent or odd. */
+export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : Date.parse(value) - now;
+  return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 3_600_000) : undefined;
 }
 
 export class ResendMailer implements Mailer {
@@ -58,7 +65,7 @@ export class ResendMailer implements Mailer {
       const name = err instanceof Error ? err.name : 'unknown error';
       throw new TransientMailError(`Resend request failed: ${name}`);
     }
-    if (response.error) throw mailErrorFromResend(response.error);
+    if (response.error) throw mailErrorFromResend(response.error, response.headers);
     return { providerId: response.data.id };
   }
 }

@@ -1,13 +1,16 @@
 /**
  * The citizen's side of an invitation, reached with the token from the e-mail: what the
  * link shows, storing an answer once per round, and unsubscribing. The link's state is the
- * one the workflow wrote to the database; this service never decides expiry by its clock.
+ * one the workflow wrote to the database, with two guards for a workflow that is late or
+ * gone: a link past its closing instant is closed, and a link whose workflow no longer
+ * runs (terminated, failed, missing) is closed on the spot instead of taking an answer.
  */
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';
 import { CURRENT_QUESTIONNAIRE, responseScore, type TSubmission } from '../domain/questionnaire';
 import { tokenHash } from '../security';
 import type { InvitationGateway } from '../temporal/invitations';
+import { closeInvitationRow } from './invitation-closing';
 
 /** Why a link cannot take an answer now (or `open` when it can). */
 export type LinkStatus = 'open' | 'not_yet_active' | 'answered' | 'closed' | 'withdrawn';
@@ -47,13 +50,19 @@ export class QuestionnaireService {
 
   async view(token: string): Promise<LinkView | null> {
     const link = await this.findLink(token);
-    return link ? toView(link) : null;
+    if (!link) return null;
+    const view = toView(link, this.now());
+    if (view.status === 'open' && !(await this.workflowLive(link.invitation.receiptId))) return { ...view, status: 'closed' };
+    return view;
   }
 
   /** Stores the answer for the link's current round; exactly one per round, however many submit at once. */
   async submit(token: string, submission: TSubmission): Promise<SubmitOutcome> {
     const link = await this.findLink(token);
     if (!link) return { kind: 'unknown' };
+    if (toView(link, this.now()).status === 'open' && !(await this.workflowLive(link.invitation.receiptId))) {
+      return { kind: 'refused', status: 'closed' };
+    }
     const { db } = this.deps;
     const invitationId = link.invitationId;
     let outcome: SubmitOutcome;
@@ -62,7 +71,7 @@ export class QuestionnaireService {
         // Serialises with the workflow closing the link and with a concurrent submission.
         await tx.$queryRaw`SELECT id FROM invitation WHERE id = ${invitationId}::uuid FOR UPDATE`;
         const fresh = await tx.invitationLink.findUniqueOrThrow({ where: { id: link.id }, include: LINK_INCLUDE });
-        const { status, round } = toView(fresh);
+        const { status, round } = toView(fresh, this.now());
         if (status !== 'open') return { kind: 'refused' as const, status };
         const response = await tx.response.create({
           data: {
@@ -104,6 +113,19 @@ export class QuestionnaireService {
     return 'unsubscribed';
   }
 
+  /**
+   * False when the workflow is known to have ended or to be missing (its link is then
+   * closed here, as the reconciler's sweep would); true when it runs, or when Temporal
+   * cannot answer within a second (the answer is then taken; the sweep corrects later).
+   */
+  private async workflowLive(receiptId: string): Promise<boolean> {
+    const liveness = await this.deps.invitations.liveness(receiptId);
+    if (liveness !== 'closed' && liveness !== 'missing') return true;
+    await closeInvitationRow(this.deps.db, receiptId, 'workflow_closed', this.now());
+    this.deps.log.warn({ receiptId, liveness }, 'link closed: its workflow no longer runs');
+    return false;
+  }
+
   private findLink(token: string): Promise<LinkRow | null> {
     // A token is 43 URL-safe characters; anything else cannot be one (and is not looked up).
     if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return Promise.resolve(null);
@@ -127,12 +149,14 @@ export class QuestionnaireService {
   }
 }
 
-function toView(link: LinkRow): LinkView {
+function toView(link: LinkRow, now: Date): LinkView {
   const { invitation } = link;
   const { receipt } = invitation;
   const current = invitation.rounds[0];
+  const status = statusOf(invitation, receipt.status, current);
+  const overdue = invitation.closesAt !== null && invitation.closesAt <= now;
   return {
-    status: statusOf(invitation, receipt.status, current),
+    status: status === 'open' && overdue ? 'closed' : status,
     round: invitation.round,
     closesAt: invitation.closesAt,
     organization: { name: receipt.organization.name, type: receipt.organization.typeCode, typeName: receipt.organization.type.name },

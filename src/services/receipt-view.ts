@@ -33,7 +33,7 @@ export const ZReceiptView = z.object({
       notifiedAt: ZInstant,
       completedAt: ZInstant,
       closedAt: ZInstant,
-      closeReason: z.enum(['expired', 'completed', 'service_ended', 'withdrawn']).nullable(),
+      closeReason: z.enum(['expired', 'completed', 'service_ended', 'withdrawn', 'operator_cancelled', 'workflow_closed']).nullable(),
     })
     .nullable(),
 });

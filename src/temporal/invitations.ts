@@ -23,6 +23,22 @@ export interface ReceiptForWorkflow {
   organization: { code: string; regionCode: string };
 }
 
+/** Whether a receipt's workflow still runs: `unknown` when Temporal could not be asked in time. */
+export type WorkflowLiveness = 'running' | 'closed' | 'missing' | 'unknown';
+
+/** How long a call to Temporal may take on a request's path before it is left to the reconciler. */
+export const TEMPORAL_CALL_DEADLINE_MS = 1_000;
+const UNAVAILABLE_COOL_DOWN_MS = 5_000;
+
+/** gRPC UNAVAILABLE or DEADLINE_EXCEEDED, however the client wrapped it. */
+function isUnavailable(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 14 || code === 4) return true;
+  }
+  return false;
+}
+
 export class InvitationGateway {
   constructor(
     private readonly client: Client,
@@ -32,8 +48,26 @@ export class InvitationGateway {
     private readonly searchAttributes = true,
   ) {}
 
-  /** Starts the receipt's workflow, or finds the one already started. */
+  /** Until when starts fail fast: Temporal was unreachable a moment ago (the reconciler retries). */
+  private unavailableUntil = 0;
+
+  /**
+   * Starts the receipt's workflow, or finds the one already started. A start that cannot
+   * reach Temporal within a second fails (the receipt is stored; the reconciler starts it
+   * later), and for the next few seconds further starts fail at once instead of each
+   * waiting out its own deadline: a batch during an outage costs seconds, not minutes.
+   */
   async start(receipt: ReceiptForWorkflow): Promise<string> {
+    if (Date.now() < this.unavailableUntil) throw new Error('Temporal unreachable a moment ago; start left to the reconciler');
+    try {
+      return await this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, () => this.startNow(receipt));
+    } catch (err) {
+      if (isUnavailable(err)) this.unavailableUntil = Date.now() + UNAVAILABLE_COOL_DOWN_MS;
+      throw err;
+    }
+  }
+
+  private async startNow(receipt: ReceiptForWorkflow): Promise<string> {
     const workflowId = invitationWorkflowId(receipt.id);
     const input: InvitationInput = {
       receiptId: receipt.id,
@@ -63,6 +97,18 @@ export class InvitationGateway {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     return workflowId;
+  }
+
+  /** Asks Temporal, within a second, whether the receipt's workflow still runs. */
+  async liveness(receiptId: string): Promise<WorkflowLiveness> {
+    try {
+      const description = await this.client.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, () =>
+        this.client.workflow.getHandle(invitationWorkflowId(receiptId)).describe(),
+      );
+      return description.status.name === 'RUNNING' ? 'running' : 'closed';
+    } catch (err) {
+      return err instanceof WorkflowNotFoundError ? 'missing' : 'unknown';
+    }
   }
 
   async cancel(receiptId: string): Promise<void> {

@@ -34,6 +34,15 @@ export interface InvitationInput {
   round?: number;
   /** Set by continue-as-new: every addressee has unsubscribed. */
   unsubscribed?: boolean;
+  /**
+   * Set when a run continues as new within its round (its history grew long): the round is
+   * already activated and notified; the new run only waits, as the old one did.
+   */
+  resume?: {
+    firstEmailAt: number | null;
+    completedRound: number;
+    storedClosesAt: number | null;
+  };
 }
 
 /** Where an invitation is, as the status query and the FeedbackStatus attribute show it. */
@@ -56,9 +65,12 @@ export interface InvitationState {
   unsubscribed: boolean;
 }
 
+/** Why a link closed: the Regulation's reasons, then an operator's cancel and the sweep's. */
+export type CloseReasonValue = 'expired' | 'completed' | 'service_ended' | 'withdrawn' | 'operator_cancelled' | 'workflow_closed';
+
 export interface InvitationOutcome {
   status: 'closed' | 'no_account' | 'withdrawn';
-  reason?: 'expired' | 'completed' | 'service_ended' | 'withdrawn';
+  reason?: CloseReasonValue;
   rounds: number;
 }
 

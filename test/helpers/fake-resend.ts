@@ -19,6 +19,8 @@ export interface FakeResendRequest {
   status: number;
   /** An idempotent replay: answered with the first id, not delivered again. */
   replay: boolean;
+  /** When it arrived (wall clock, ms). */
+  at: number;
 }
 
 export interface FakeResendEmail {
@@ -34,12 +36,15 @@ export interface FakeResendEmail {
 interface Reply {
   status: number;
   body: object;
+  headers?: Record<string, string>;
 }
 
 interface Fault {
   status: number;
   name?: string;
   message?: string;
+  /** Sent as the Retry-After header (seconds), as Resend does with a 429. */
+  retryAfter?: number;
 }
 
 /** The error name Resend uses for each status, for injected failures. */
@@ -102,7 +107,7 @@ export class FakeResend {
   }
 
   /** The next `n` calls fail with a Resend-shaped error (name and message can be forced). */
-  failNext(n: number, status = 500, override: { name?: string; message?: string } = {}): void {
+  failNext(n: number, status = 500, override: { name?: string; message?: string; retryAfter?: number } = {}): void {
     for (let i = 0; i < n; i++) this.faults.push({ status, ...override });
   }
 
@@ -134,6 +139,7 @@ export class FakeResend {
       body: parseJson(raw),
       status: 0,
       replay: false,
+      at: Date.now(),
     };
     this.requests.push(entry);
     const reply = this.process(req, raw, entry);
@@ -153,7 +159,8 @@ export class FakeResend {
     const fault: Fault | undefined = addressFault !== undefined ? { status: addressFault } : this.faults.shift();
     if (fault) {
       const name = fault.name ?? ERROR_NAMES[fault.status] ?? 'application_error';
-      return errorReply(fault.status, name, fault.message ?? 'Injected failure.');
+      const reply = errorReply(fault.status, name, fault.message ?? 'Injected failure.');
+      return fault.retryAfter === undefined ? reply : { ...reply, headers: { 'retry-after': String(fault.retryAfter) } };
     }
     if (req.method !== 'POST' || entry.path !== '/emails') {
       return errorReply(404, 'not_found', 'The requested endpoint does not exist.');
@@ -263,6 +270,6 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 function respond(res: ServerResponse, reply: Reply): void {
   if (res.destroyed) return; // the client went away while the response was held
-  res.writeHead(reply.status, { 'content-type': 'application/json' });
+  res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
   res.end(JSON.stringify(reply.body));
 }
