@@ -168,6 +168,25 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<string[]>> = {
     await closed(ctx, r.id, 'service_ended');
     return [r.workflowId];
   },
+  async 'operator-cancelled'(ctx) {
+    const person = await citizen(ctx);
+    const r = await receipt(ctx, { kind: 'one_time' }, person);
+    await tokenOf(ctx, person);
+    await ctx.env.client.workflow.getHandle(r.workflowId).cancel();
+    await until('cancelled', async () => (await ctx.env.client.workflow.getHandle(r.workflowId).describe()).status.name === 'CANCELLED');
+    await closed(ctx, r.id, 'operator_cancelled', 30_000, 'CANCELLED');
+    return [r.workflowId];
+  },
+  async 'answered-while-retrying'(ctx) {
+    const [mother, father] = [await citizen(ctx), await citizen(ctx)];
+    ctx.fake.failTo(father.email, 429);
+    const child = makePerson(isoDate(Date.now() - 7 * 365 * DAY_MS));
+    ctx.people.push(child);
+    const r = await receipt(ctx, { kind: 'one_time' }, child, [mother, father]);
+    await call(ctx, null, 'POST', `/v1/questionnaires/${await tokenOf(ctx, mother)}/responses`, { answers: ANSWERS }, 201);
+    await closed(ctx, r.id, 'completed');
+    return [r.workflowId];
+  },
   async 'provider-failure'(ctx) {
     const person = await citizen(ctx);
     ctx.fake.failTo(person.email, 500);
@@ -243,17 +262,17 @@ async function view(ctx: Context, receiptId: string) {
   return (await call(ctx, ctx.integrator, 'GET', `/v1/receipts/${receiptId}`)) as { invitation: { status: string; closeReason: string | null } | null };
 }
 
-async function closed(ctx: Context, receiptId: string, reason: string, timeoutMs = 30_000): Promise<void> {
+async function closed(ctx: Context, receiptId: string, reason: string, timeoutMs = 30_000, status = 'COMPLETED'): Promise<void> {
   await until(`receipt closed (${reason})`, async () => {
     const inv = (await view(ctx, receiptId)).invitation;
     if (inv?.status === 'closed' && inv.closeReason !== reason) throw new Error(`closed as ${inv.closeReason}, expected ${reason}`);
     return inv?.status === 'closed';
   }, timeoutMs);
-  await finished(ctx, `receipt-${receiptId}`);
+  await finished(ctx, `receipt-${receiptId}`, status);
 }
 
-async function finished(ctx: Context, workflowId: string): Promise<void> {
-  await until(`${workflowId} finished`, async () => (await ctx.env.client.workflow.getHandle(workflowId).describe()).status.name === 'COMPLETED');
+async function finished(ctx: Context, workflowId: string, status = 'COMPLETED'): Promise<void> {
+  await until(`${workflowId} finished`, async () => (await ctx.env.client.workflow.getHandle(workflowId).describe()).status.name === status);
 }
 
 async function call(ctx: Context, key: string | null, method: string, path: string, body?: unknown, expected?: number): Promise<unknown> {

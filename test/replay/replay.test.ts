@@ -18,6 +18,11 @@ test('the suite holds every lifecycle of the first production version', () => {
   for (const lifecycle of LIFECYCLES) expect(names).toContain(`v1/${lifecycle}`);
 });
 
+test('the suite holds the lifecycles that only the patched version has', () => {
+  const names = recordedHistories().map((h) => h.name);
+  for (const lifecycle of [...LIFECYCLES, 'operator-cancelled', 'answered-while-retrying']) expect(names).toContain(`v2/${lifecycle}`);
+});
+
 test('every recorded history replays against the current workflow code', async () => {
   const histories = recordedHistories();
   const failures = await replayAll(await workflowBundle(), histories);
