@@ -230,7 +230,7 @@ export class ReportService {
       else unknown.push({ path: 'region', message: 'unknown region' });
     }
     if (codes.sector) {
-      if (codes.sector in SECTOR_NAMES) filters.sector = codes.sector;
+      if (Object.hasOwn(SECTOR_NAMES, codes.sector)) filters.sector = codes.sector;
       else unknown.push({ path: 'sector', message: 'unknown sector' });
     }
     if (codes.organizationType) {
