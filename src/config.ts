@@ -36,6 +36,7 @@ export const ZEnv = z.object({
   EMBEDDED_TEMPORAL_PORT: ZPort.default(7233),
   EMBEDDED_TEMPORAL_UI_PORT: ZPort.default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(200).default(10),
 });
 export type TEnv = z.infer<typeof ZEnv>;
 
@@ -46,6 +47,8 @@ export interface Config {
   logLevel: TEnv['LOG_LEVEL'];
   dataDir: string;
   databaseUrl: string | undefined;
+  /** Connections in the process's pool; the worker runs at most this many activities at once. */
+  databasePoolMax: number;
   temporal: { address: string | undefined; namespace: string; taskQueue: string };
   email: { resendApiKey: string | undefined; from: string };
   publicBaseUrl: string;
@@ -95,6 +98,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
     email: { resendApiKey: e.RESEND_API_KEY, from: e.EMAIL_FROM },
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),

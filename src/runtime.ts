@@ -19,9 +19,16 @@ import { QuestionnaireService } from './services/questionnaires';
 import { ReceiptService } from './services/receipts';
 import { ReportService } from './services/reports';
 import { ScoringGateway } from './temporal/scoring';
-import { InvitationGateway } from './temporal/invitations';
+import { InvitationGateway, TEMPORAL_CALL_DEADLINE_MS } from './temporal/invitations';
 import { ensureSchedules } from './temporal/schedules';
 import { createWorker } from './temporal/worker';
+
+/**
+ * gRPC's default reconnect back-off grows to two minutes: after a Temporal outage the API's
+ * connection would sit idle that long (measured: receipts got their workflows 113–127 s
+ * after Temporal returned). A few seconds at most keeps recovery within the reconciler's window.
+ */
+const RECONNECT_QUICKLY = { 'grpc.initial_reconnect_backoff_ms': 250, 'grpc.max_reconnect_backoff_ms': 2_000 };
 
 export function policyFromConfig(config: Config): TimingPolicy {
   return { ...config.policy, timeScale: config.timeScale };
@@ -36,8 +43,8 @@ export async function runServices(config: Config, log: Logger): Promise<{ apiUrl
   const address = config.temporal.address ?? '127.0.0.1:7233';
   const { namespace, taskQueue } = config.temporal;
 
-  const db = createDb(config.databaseUrl);
-  const connection = await Connection.connect({ address });
+  const db = createDb(config.databaseUrl, { max: config.databasePoolMax });
+  const connection = await Connection.connect({ address, channelArgs: RECONNECT_QUICKLY });
   const nativeConnection = await NativeConnection.connect({ address });
   const client = new Client({ connection, namespace });
   const secrets = new Secrets(config.piiHashKey);
@@ -52,6 +59,7 @@ export async function runServices(config: Config, log: Logger): Promise<{ apiUrl
     connection: nativeConnection,
     namespace,
     taskQueue,
+    maxConcurrentActivities: config.databasePoolMax,
     deps: { db, mailer, secrets, publicBaseUrl: config.publicBaseUrl, log },
   });
   const workerRun = worker.run();
@@ -68,7 +76,8 @@ export async function runServices(config: Config, log: Logger): Promise<{ apiUrl
       reports,
       scoring,
       mailer,
-      temporalHealthy: () => connection.workflowService.getSystemInfo({}).then(() => true, () => false),
+      temporalHealthy: () =>
+        connection.withDeadline(Date.now() + TEMPORAL_CALL_DEADLINE_MS, () => connection.workflowService.getSystemInfo({})).then(() => true, () => false),
     },
     log,
   );

@@ -52,13 +52,21 @@ export const PATCHES = {
   stopSends: 'stop-sends-when-round-done',
   /** A run whose history grows long (many signals) continues as new within its round. */
   boundedHistory: 'continue-as-new-on-long-history',
+  /** Scaled (demo) policies only: a round's sends get a minute, enough to survive a restart. */
+  demoSendWindow: 'demo-send-window-one-minute',
 } as const;
 
 /** Events after which a run continues as new within its round (Temporal's hard cap is 51,200). */
 export const MAX_RUN_EVENTS = 500;
 
-/** Under a scaled policy (FEEDBACK_TIME_SCALE > 1), the least real time e-mails of a round get. */
-const MIN_SEND_WINDOW_MS = 15_000;
+/**
+ * Under a scaled policy (FEEDBACK_TIME_SCALE > 1, never in production), the least real time
+ * e-mails of a round get: a minute, so that a worker restart does not eat the whole window
+ * (15 s for workflows started before the patch).
+ */
+function minSendWindowMs(): number {
+  return patched(PATCHES.demoSendWindow) ? 60_000 : 15_000;
+}
 
 type CloseReason = NonNullable<InvitationOutcome['reason']>;
 
@@ -225,7 +233,7 @@ async function runInvitation(input: InvitationInput): Promise<InvitationOutcome>
 async function notifyRound(receiptId: string, round: number, policyDeadline: number, timeScale: number): Promise<void> {
   const { notificationIds } = await db.openRound({ receiptId, round });
   // A scaled demo policy can shrink the window below what real sends take.
-  const deadline = timeScale > 1 ? Math.max(policyDeadline, Date.now() + MIN_SEND_WINDOW_MS) : policyDeadline;
+  const deadline = timeScale > 1 ? Math.max(policyDeadline, Date.now() + minSendWindowMs()) : policyDeadline;
   await Promise.all(
     notificationIds.map(async (notificationId) => {
       const remaining = deadline - Date.now();

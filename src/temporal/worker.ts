@@ -11,6 +11,12 @@ export async function createWorker(options: {
   deps: ActivityDeps;
   /** Prebuilt bundle (tests build it once per file); the worker bundles workflowsPath otherwise. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /**
+   * Activities at once. Every activity takes a database connection (some for a whole
+   * transaction): more activities than pooled connections only queue for the pool, time out
+   * and retry with a growing back-off, so the default is the pool's size.
+   */
+  maxConcurrentActivities?: number;
 }): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
@@ -18,5 +24,6 @@ export async function createWorker(options: {
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(options.deps),
+    ...(options.maxConcurrentActivities && { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities }),
   });
 }
