@@ -8,6 +8,10 @@
  * - Temporal stopped for half a minute and restarted on its state file while receipts
  *   arrive: the API answers 202 within about a second, and so does /health; every
  *   stored receipt gets its workflow within seconds of Temporal's return.
+ * - PostgreSQL unreachable (a switch between the product and the server cuts every
+ *   connection): 503 problem+json within a second, a Russian page for citizens, nothing
+ *   half-stored; when it returns the API recovers without a restart and the workflows
+ *   caught in the middle finish.
  *
  * The figures measured go to test-artifacts/faults.json.
  */
@@ -20,6 +24,7 @@ import { createApiKey } from '../../src/keys';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { startFakeResend, type FakeResend } from '../helpers/fake-resend';
 import { makePerson, withoutEmail } from '../helpers/people';
+import { TcpSwitch } from '../helpers/tcp-switch';
 import { findBinary } from '../helpers/temporal';
 
 jest.setTimeout(300_000);
@@ -30,6 +35,8 @@ const figures: Record<string, unknown> = {};
 
 let tdb: TestDatabase;
 let fake: FakeResend;
+let pgSwitch: TcpSwitch;
+let productDatabaseUrl: string;
 let dataDir: string;
 let temporal: { port: number; dbFile: string; proc?: ChildProcess };
 let product: { port: number; proc?: ChildProcess; log: string[] };
@@ -38,6 +45,11 @@ let integrator: string;
 
 beforeAll(async () => {
   [tdb, fake] = await Promise.all([createTestDatabase('faults'), startFakeResend()]);
+  const direct = new URL(tdb.url);
+  pgSwitch = new TcpSwitch({ host: direct.hostname, port: Number(direct.port || 5432) });
+  const through = new URL(tdb.url);
+  through.port = String(await pgSwitch.listen());
+  productDatabaseUrl = through.toString();
   dataDir = mkdtempSync(join(tmpdir(), 'feedback-faults-'));
   temporal = { port: await freePort(), dbFile: join(dataDir, 'temporal.sqlite') };
   product = { port: await freePort(), log: [] };
@@ -51,7 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   product?.proc?.kill('SIGKILL');
   temporal?.proc?.kill('SIGKILL');
-  await Promise.allSettled([tdb?.drop(), fake?.stop()]);
+  await Promise.allSettled([tdb?.drop(), fake?.stop(), pgSwitch?.close()]);
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(join(ROOT, 'test-artifacts'), { recursive: true });
   writeFileSync(join(ROOT, 'test-artifacts', 'faults.json'), `${JSON.stringify(figures, null, 2)}\n`);
@@ -137,6 +149,70 @@ test('Temporal down for half a minute while receipts arrive: 202 within a second
   };
 });
 
+test('PostgreSQL unreachable: 503 within a second, a Russian page for citizens, nothing half-stored, recovery without a restart', async () => {
+  const people = await citizens(20);
+  const ids: string[] = [];
+  for (const [i, p] of people.entries()) {
+    const res = await api(integrator, 'POST', '/v1/receipts', {
+      externalId: `PG-${i}`, organization: ORG, service: { kind: 'one_time', date: today() }, recipient: withoutEmail(p),
+    });
+    expect(res.status).toBe(202);
+    ids.push(res.body.id);
+  }
+  // The first e-mails are out: cut the database in the middle of these lifecycles.
+  await until('a first e-mail', async () => people.some((p) => fake.delivered.some((m) => m.to[0] === p.email)), 30_000);
+  const mail = fake.delivered.find((m) => people.some((p) => m.to[0] === p.email))!;
+  const token = /\/q\/([\w-]+)/.exec(mail.text!)![1];
+  pgSwitch.down();
+  const downAt = Date.now();
+
+  const timings: Record<string, number> = {};
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = Date.now() - started;
+    }
+  };
+  const others = [0, 1, 2, 3].map(() => makePerson('1990-01-01')); // no account: no e-mail either way
+  const post = await timed('receiptMs', () => api(integrator, 'POST', '/v1/receipts', {
+    externalId: 'PG-during', organization: ORG, service: { kind: 'one_time', date: today() }, recipient: withoutEmail(others[0]),
+  }));
+  const batch = await timed('batchMs', () => api(integrator, 'POST', '/v1/receipts/batch', {
+    receipts: others.slice(0, 3).map((p, i) => ({ externalId: `PG-batch-${i}`, organization: ORG, service: { kind: 'one_time', date: today() }, recipient: withoutEmail(p) })),
+  }));
+  const page = await timed('citizenPageMs', () => fetch(`http://127.0.0.1:${product.port}/q/${token}`));
+  const pageText = await page.text();
+  const health = await timed('healthMs', () => api(null, 'GET', '/health'));
+  figures.postgresDown = { timings };
+
+  for (const res of [post, batch]) {
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ status: 503 });
+  }
+  expect(page.status).toBe(503);
+  expect(page.headers.get('content-type')).toContain('text/html');
+  expect(pageText).toContain('попробуйте позже');
+  expect(health.body.database).toBe('down');
+  for (const ms of Object.values(timings)) expect(ms).toBeLessThan(2_000);
+
+  await sleep(Math.max(0, 15_000 - (Date.now() - downAt)));
+  pgSwitch.up();
+  const upAt = Date.now();
+  await until('the API writing again', async () => (await api(integrator, 'POST', '/v1/receipts', {
+    externalId: 'PG-after', organization: ORG, service: { kind: 'one_time', date: today() }, recipient: withoutEmail(others[3]),
+  })).status === 202, 30_000);
+  const apiRecoverySeconds = (Date.now() - upAt) / 1000;
+  // Nothing half-stored: what was refused during the outage is not there.
+  expect(await tdb.db.receipt.count({ where: { externalId: { in: ['PG-during', 'PG-batch-0', 'PG-batch-1', 'PG-batch-2'] } } })).toBe(0);
+  // The lifecycles caught by the outage finish: one e-mail each, every link closed.
+  await until('every invitation closed', async () =>
+    (await tdb.db.invitation.count({ where: { receiptId: { in: ids }, status: 'closed', closeReason: 'expired' } })) === ids.length, 120_000);
+  for (const p of people) expect(fake.delivered.filter((m) => m.to[0] === p.email)).toHaveLength(1);
+  figures.postgresDown = { timings, outageSeconds: (upAt - downAt) / 1000, apiRecoverySeconds, lifecyclesClosedSecondsAfterReturn: (Date.now() - upAt) / 1000 };
+});
+
 // ---------- the processes ----------
 
 async function startTemporal(): Promise<void> {
@@ -161,7 +237,7 @@ async function startProduct(): Promise<void> {
       HOST: '127.0.0.1',
       PORT: String(product.port),
       DATA_DIR: dataDir,
-      DATABASE_URL: tdb.url,
+      DATABASE_URL: productDatabaseUrl,
       TEMPORAL_ADDRESS: `127.0.0.1:${temporal.port}`,
       TEMPORAL_TASK_QUEUE: 'faults',
       RESEND_API_KEY: 're_faults',
