@@ -8,15 +8,10 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { addMoscowMonths } from '../../src/domain/dates';
 import { completedSignal, serviceEndedSignal, stateQuery } from '../../workflows/invitation-signals';
 import { MAX_RUN_EVENTS } from '../../workflows/invitation';
-import { createHarness, daysAgo, eventually, finished, invitationOf, makePerson, moscowDaysAgo, receivedAt, sleepUntil, withoutEmail, type Harness } from './harness';
+import { daysAgo, eventually, finished, invitationOf, makePerson, moscowDaysAgo, receivedAt, sleepUntil, withoutEmail, useHarness } from './harness';
 
 const DAY = 86_400_000;
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => h?.close());
-beforeEach(() => h.fake.reset());
+const h = useHarness();
 
 test('a one-time round answered while another representative\'s e-mail retries closes at once and stops the retries', async () => {
   const child = makePerson('2014-01-01');

@@ -5,16 +5,11 @@
  */
 import './quiet-worker-logs';
 import { cancelSignal, stateQuery } from '../../workflows/invitation-signals';
-import { createHarness, daysAgo, eventually, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, type Harness } from './harness';
+import { daysAgo, eventually, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, useHarness } from './harness';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => h?.close());
-beforeEach(() => h.fake.reset());
+const h = useHarness();
 
 async function postCitizen(kind: 'one_time' | 'long' = 'one_time') {
   const citizen = makePerson('1977-04-12');

@@ -111,6 +111,25 @@ export async function createHarness(): Promise<Harness> {
 
 export { makePerson, withoutEmail };
 
+/**
+ * The file's harness: created before its tests, closed after them, the fake Resend emptied
+ * before each test. Use it at the top of a test file: `const h = useHarness();`.
+ */
+export function useHarness(): Harness {
+  let harness: Harness | undefined;
+  beforeAll(async () => {
+    harness = await createHarness();
+  });
+  afterAll(async () => harness?.close());
+  beforeEach(() => harness?.fake.reset());
+  return new Proxy({} as Harness, {
+    get(_target, key) {
+      if (!harness) throw new Error('the harness exists from beforeAll on');
+      return Reflect.get(harness, key);
+    },
+  });
+}
+
 /** A date N days before the test server's "today" (UTC date, fine for service dates). */
 export async function daysAgo(env: TestWorkflowEnvironment, days: number): Promise<string> {
   return new Date((await env.currentTimeMs()) - days * 86_400_000).toISOString().slice(0, 10);

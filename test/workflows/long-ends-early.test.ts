@@ -5,15 +5,10 @@
 import './quiet-worker-logs';
 import { addMoscowMonths, moscowDate } from '../../src/domain/dates';
 import { serviceEndedSignal, stateQuery } from '../../workflows/invitation-signals';
-import { createHarness, daysAgo, eventually, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, type Harness } from './harness';
+import { daysAgo, eventually, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, useHarness } from './harness';
 
 const DAY = 86_400_000;
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => h?.close());
-beforeEach(() => h.fake.reset());
+const h = useHarness();
 
 /** From the first e-mail on, the run looks exactly like a one-time service's. */
 async function expectOneTimeLifecycle(id: string, workflowId: string, t0: number) {

@@ -7,17 +7,11 @@ import './quiet-worker-logs';
 import { addMoscowMonths, endOfMoscowDay } from '../../src/domain/dates';
 import { completedSignal, serviceEndedSignal, stateQuery } from '../../workflows/invitation-signals';
 import {
-  createHarness, daysAgo, eventually, finished, invitationOf, makePerson, moscowDaysAgo, receivedAt, sleepUntil, withoutEmail, type Harness,
-} from './harness';
+  daysAgo, eventually, finished, invitationOf, makePerson, moscowDaysAgo, receivedAt, sleepUntil, withoutEmail, useHarness } from './harness';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => h?.close());
-beforeEach(() => h.fake.reset());
+const h = useHarness();
 
 const linkIn = (text: string | undefined) => /https:\/\/feedback\.example\/q\/\S+/.exec(text ?? '')?.[0];
 

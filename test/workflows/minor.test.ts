@@ -5,15 +5,10 @@
  */
 import { completedSignal, stateQuery } from '../../workflows/invitation-signals';
 import { addMoscowMonths } from '../../src/domain/dates';
-import { createHarness, daysAgo, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, type Harness } from './harness';
+import { daysAgo, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, useHarness } from './harness';
 
 const DAY = 86_400_000;
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => h?.close());
-beforeEach(() => h.fake.reset());
+const h = useHarness();
 
 const linkIn = (text: string | undefined) => /https:\/\/feedback\.example\/q\/\S+/.exec(text ?? '')?.[0];
 

@@ -3,15 +3,10 @@
  * link and no e-mail; the invitation is recorded as no_account and the workflow ends.
  */
 import { stateQuery } from '../../workflows/invitation-signals';
-import { createHarness, daysAgo, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, type Harness } from './harness';
+import { daysAgo, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, useHarness } from './harness';
 
 const DAY = 86_400_000;
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => h?.close());
-beforeEach(() => h.fake.reset());
+const h = useHarness();
 
 async function expectNoAccount(body: Record<string, unknown>) {
   const { id, workflowId } = await h.post(body);

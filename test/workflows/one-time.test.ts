@@ -1,14 +1,9 @@
 import { addMoscowMonths } from '../../src/domain/dates';
 import { stateQuery } from '../../workflows/invitation-signals';
-import { createHarness, daysAgo, makePerson, withoutEmail, type Harness } from './harness';
+import { daysAgo, makePerson, withoutEmail, useHarness } from './harness';
 
 const DAY = 86_400_000;
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => h?.close());
-beforeEach(() => h.fake.reset());
+const h = useHarness();
 
 test('one-time service: activated after 1 day, e-mailed within 4 days, closed one calendar month after T0', async () => {
   const citizen = makePerson('1980-04-01');

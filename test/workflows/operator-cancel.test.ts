@@ -4,14 +4,10 @@
  * (`operator_cancelled`) and ends as cancelled, whether the link was active or not yet.
  */
 import { WorkflowFailedError } from '@temporalio/client';
-import { createHarness, daysAgo, eventually, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, type Harness } from './harness';
+import { daysAgo, eventually, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, useHarness } from './harness';
 
 const DAY = 86_400_000;
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => h?.close());
+const h = useHarness();
 
 async function cancelledByOperator(workflowId: string): Promise<void> {
   const handle = h.env.client.workflow.getHandle(workflowId);

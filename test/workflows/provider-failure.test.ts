@@ -7,17 +7,12 @@
 import './quiet-worker-logs';
 import { addMoscowMonths } from '../../src/domain/dates';
 import { stateQuery } from '../../workflows/invitation-signals';
-import { createHarness, daysAgo, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, type Harness } from './harness';
+import { daysAgo, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, useHarness } from './harness';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => h?.close());
-beforeEach(() => h.fake.reset());
+const h = useHarness();
 
 async function postCitizen() {
   const citizen = makePerson('1959-10-10');

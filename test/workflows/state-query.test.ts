@@ -6,18 +6,12 @@ import './quiet-worker-logs';
 import { addMoscowMonths, endOfMoscowDay } from '../../src/domain/dates';
 import { serviceEndedSignal, stateQuery, unsubscribedSignal } from '../../workflows/invitation-signals';
 import {
-  createHarness, daysAgo, eventually, finished, invitationOf, makePerson, moscowDaysAgo, receivedAt, sleepUntil, withoutEmail, type Harness,
-} from './harness';
+  daysAgo, eventually, finished, invitationOf, makePerson, moscowDaysAgo, receivedAt, sleepUntil, withoutEmail, useHarness } from './harness';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => h?.close());
-beforeEach(() => h.fake.reset());
+const h = useHarness();
 
 async function post(kind: 'one_time' | 'long') {
   const citizen = makePerson('1966-06-06');

@@ -6,17 +6,11 @@
 import { addMoscowMonths, endOfMoscowDay } from '../../src/domain/dates';
 import { serviceEndedSignal, stateQuery, unsubscribedSignal } from '../../workflows/invitation-signals';
 import {
-  createHarness, daysAgo, finished, invitationOf, makePerson, moscowDaysAgo, receivedAt, sleepUntil, withoutEmail, type Harness,
-} from './harness';
+  daysAgo, finished, invitationOf, makePerson, moscowDaysAgo, receivedAt, sleepUntil, withoutEmail, useHarness } from './harness';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => h?.close());
-beforeEach(() => h.fake.reset());
+const h = useHarness();
 
 /** What the unsubscribe page does: mark the link, then tell the workflow. */
 async function unsubscribe(linkId: string, workflowId: string, all: boolean) {

@@ -11,15 +11,11 @@ import type { EmailMessage, Mailer, SendResult } from '../../src/mail/mailer';
 import { ResendMailer } from '../../src/mail/resend-mailer';
 import { stateQuery } from '../../workflows/invitation-signals';
 import { workflowBundle } from '../helpers/temporal';
-import { createHarness, daysAgo, eventually, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, type Harness } from './harness';
+import { daysAgo, eventually, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, useHarness } from './harness';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
-let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-});
-afterAll(async () => h?.close());
+const h = useHarness();
 
 /** The real mailer, but the process "dies" between the provider's answer and our bookkeeping. */
 class DiesAfterSending implements Mailer {
