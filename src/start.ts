@@ -7,6 +7,9 @@
  *
  * Ctrl-C or SIGTERM stops, in this order: the services, the Temporal dev server, PostgreSQL.
  * A second Ctrl-C exits at once.
+ *
+ * An embedded PostgreSQL that dies is started again (src/embedded/postgres.ts); when it
+ * cannot be, everything stops the same way and the process exits with 1, saying why.
  */
 import { Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -63,6 +66,17 @@ class Shutdown {
       }
     })();
     return this.stopping;
+  }
+
+  /**
+   * Something the product cannot run without is gone for good: one log line, the whole
+   * message on stderr, everything stopped in order, exit code 1.
+   */
+  fail(message: string): void {
+    if (this.stopping) return;
+    this.log.fatal(message.split('\n')[0]);
+    process.stderr.write(`\nStopping: ${message}\n`);
+    void this.run().then(() => process.exit(1));
   }
 
   private onSignal(signal: NodeJS.Signals): void {
@@ -122,7 +136,13 @@ async function start(env: Env, settings: TEnv, log: Logger, shutdown: Shutdown):
   const started = Date.now();
   const [postgres, temporal] = await startedOrFailed([
     embedPostgres
-      ? startEmbeddedPostgres({ dataDir: dataDir!, port: embedded.EMBEDDED_PG_PORT, log, onSpawn: (s) => shutdown.add('postgres', stoppable(s)) })
+      ? startEmbeddedPostgres({
+          dataDir: dataDir!,
+          port: embedded.EMBEDDED_PG_PORT,
+          log,
+          onSpawn: (s) => shutdown.add('postgres', stoppable(s)),
+          restart: { onGiveUp: (message) => shutdown.fail(message) },
+        })
       : undefined,
     embedTemporal
       ? startTemporalDevServer({
