@@ -31,6 +31,9 @@ export const ZEnv = z.object({
   CITIZEN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
   REPORT_MIN_RESPONSES: z.coerce.number().int().min(1).default(5),
   SCORING_PROVISIONAL_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  METRICS_PORT: ZPort.default(9464),
+  TEMPORAL_METRICS_PORT: ZPort.default(9465),
   // Embedded mode only (`npm start` without DATABASE_URL / TEMPORAL_ADDRESS).
   EMBEDDED_PG_PORT: ZPort.default(5433),
   EMBEDDED_TEMPORAL_PORT: ZPort.default(7233),
@@ -67,6 +70,8 @@ export interface Config {
   reportMinResponses: number;
   /** How often the current quarter's provisional values are refreshed. */
   provisionalIntervalMinutes: number;
+  /** GET /metrics wants this bearer token when set; the worker role's metrics ports (src/metrics.ts). */
+  metrics: { token: string | undefined; port: number; temporalPort: number };
 }
 
 export class ConfigError extends Error {
@@ -114,6 +119,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     citizenRateLimitPerMinute: e.CITIZEN_RATE_LIMIT_PER_MINUTE,
     reportMinResponses: e.REPORT_MIN_RESPONSES,
     provisionalIntervalMinutes: e.SCORING_PROVISIONAL_INTERVAL_MINUTES,
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, temporalPort: e.TEMPORAL_METRICS_PORT },
   };
 }
 

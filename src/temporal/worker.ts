@@ -1,5 +1,5 @@
 /** The worker: runs the product's workflows and the activities built from real dependencies. */
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 
 export const WORKFLOWS_PATH = require.resolve('../../workflows');
@@ -26,4 +26,15 @@ export async function createWorker(options: {
     activities: createActivities(options.deps),
     ...(options.maxConcurrentActivities && { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities }),
   });
+}
+
+/**
+ * Turns on the Temporal SDK's own metrics (task slots, poll and schedule-to-start latencies,
+ * workflow and activity task durations…) on their own Prometheus endpoint,
+ * http://<host>:<port>/metrics (TEMPORAL_METRICS_PORT, 9465 by default). Call it once per
+ * process, before the first connection (NativeConnection or Client) is created: the Runtime
+ * cannot be installed after that. Tests never call it (the test environments install theirs).
+ */
+export function installTemporalMetrics(port: number, host = '0.0.0.0'): void {
+  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `${host}:${port}` } } } });
 }
