@@ -126,9 +126,10 @@ test('Temporal down for half a minute while receipts arrive: 202 within a second
   const healthMs = Date.now() - healthStarted;
   figures.temporalDown = { receipts: 20, postLatencyMs: latencies, healthMs };
   expect(health.body.temporal).toBe('down');
-  // About a second (the deadline on calls to Temporal); the slack is for a loaded 2-core CI machine.
-  expect(healthMs).toBeLessThan(2_000);
-  expect(Math.max(...latencies)).toBeLessThan(2_000);
+  // About a second (the deadline on calls to Temporal); the slack is for a loaded 2-core CI
+  // machine. Before the fix: 17.7–22.4 s each.
+  expect(healthMs).toBeLessThan(2_500);
+  expect(Math.max(...latencies)).toBeLessThan(2_500);
   expect(await tdb.db.receipt.count({ where: { id: { in: ids }, workflowStartedAt: null } })).toBe(20);
 
   await sleep(Math.max(0, 30_000 - (Date.now() - downAt)));
@@ -137,8 +138,10 @@ test('Temporal down for half a minute while receipts arrive: 202 within a second
   await until('every stored receipt has its workflow', async () =>
     (await tdb.db.receipt.count({ where: { id: { in: ids }, workflowStartedAt: null } })) === 0, 60_000);
   const recoverySeconds = (Date.now() - backAt) / 1000;
-  // The documented window: RECONCILE_INTERVAL_SECONDS (1) + RECONCILE_GRACE_SECONDS (2), plus reconnecting.
-  expect(recoverySeconds).toBeLessThan(15);
+  // The documented window is RECONCILE_INTERVAL_SECONDS (1) + RECONCILE_GRACE_SECONDS (2), plus
+  // reconnecting and the 5 s fail-fast after a failed start: 3–8 s measured on a quiet machine.
+  // The bound is loose for a loaded CI machine; before the fix it was 113–127 s.
+  expect(recoverySeconds).toBeLessThan(30);
   await until('every citizen e-mailed', async () => people.every((p) => fake.delivered.some((m) => m.to[0] === p.email)), 60_000);
   figures.temporalDown = {
     receipts: 20,
