@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -18,6 +19,7 @@ export const ZEnv = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('feedback'),
   RESEND_API_KEY: z.string().min(1).optional(),
+  MAIL_TRANSPORT: z.enum(['resend', 'outbox']).optional(),
   EMAIL_FROM: z.string().default('Оценка качества услуг <feedback@example.test>'),
   PUBLIC_BASE_URL: z.string().url().optional(),
   PII_HASH_KEY: z.string().min(32, 'PII_HASH_KEY must be at least 32 characters').optional(),
@@ -40,6 +42,7 @@ export const ZEnv = z.object({
   EMBEDDED_TEMPORAL_UI_PORT: ZPort.default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(200).default(10),
+  TRUST_PROXY: z.string().optional(),
 });
 export type TEnv = z.infer<typeof ZEnv>;
 
@@ -53,7 +56,7 @@ export interface Config {
   /** Connections in the process's pool; the worker runs at most this many activities at once. */
   databasePoolMax: number;
   temporal: { address: string | undefined; namespace: string; taskQueue: string };
-  email: { resendApiKey: string | undefined; from: string };
+  email: { transport: MailTransport; resendApiKey: string | undefined; from: string };
   publicBaseUrl: string;
   piiHashKey: string;
   timeScale: number;
@@ -64,6 +67,8 @@ export interface Config {
     reminderIntervalMonths: number;
   };
   reconcile: { intervalMs: number; graceMs: number };
+  /** Fastify's `trustProxy`: which proxies' X-Forwarded-For is believed for the client's address. */
+  trustProxy: TrustProxy;
   /** Requests a minute one address may make to the token routes (questionnaire, unsubscribe). */
   citizenRateLimitPerMinute: number;
   /** Below this many responses a row's satisfaction is suppressed (DESIGN §6, small numbers). */
@@ -73,6 +78,10 @@ export interface Config {
   /** GET /metrics wants this bearer token when set; the worker role's metrics ports (src/metrics.ts). */
   metrics: { token: string | undefined; port: number; temporalPort: number };
 }
+
+export type MailTransport = 'resend' | 'outbox';
+/** `false`: the peer is the client; `true`: every proxy; addresses/CIDRs: those proxies only. */
+export type TrustProxy = boolean | string[];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -96,6 +105,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         : 'PII_HASH_KEY is not set: `npm start` generates one under DATA_DIR; other entry points need it set',
     );
   }
+  const transport = mailTransport(e);
+  const trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  if (e.NODE_ENV === 'production') checkProduction(e);
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -105,7 +117,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
-    email: { resendApiKey: e.RESEND_API_KEY, from: e.EMAIL_FROM },
+    email: { transport, resendApiKey: e.RESEND_API_KEY, from: e.EMAIL_FROM },
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     piiHashKey: e.PII_HASH_KEY,
     timeScale: e.FEEDBACK_TIME_SCALE,
@@ -116,11 +128,106 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       reminderIntervalMonths: e.POLICY_REMINDER_INTERVAL_MONTHS,
     },
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000, graceMs: e.RECONCILE_GRACE_SECONDS * 1000 },
+    trustProxy,
     citizenRateLimitPerMinute: e.CITIZEN_RATE_LIMIT_PER_MINUTE,
     reportMinResponses: e.REPORT_MIN_RESPONSES,
     provisionalIntervalMinutes: e.SCORING_PROVISIONAL_INTERVAL_MINUTES,
     metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, temporalPort: e.TEMPORAL_METRICS_PORT },
   };
+}
+
+/**
+ * Resend when a key is set, the outbox otherwise; in production the outbox only when asked
+ * for by name, since it delivers nothing yet counts every citizen as notified.
+ */
+function mailTransport(e: TEnv): MailTransport {
+  if (e.MAIL_TRANSPORT === 'resend' && !e.RESEND_API_KEY) {
+    throw new ConfigError('RESEND_API_KEY is required when MAIL_TRANSPORT=resend');
+  }
+  if (e.MAIL_TRANSPORT) return e.MAIL_TRANSPORT;
+  if (e.RESEND_API_KEY) return 'resend';
+  if (e.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'RESEND_API_KEY is required when NODE_ENV=production; to write e-mails to the outbox table instead (nothing is delivered), set MAIL_TRANSPORT=outbox',
+    );
+  }
+  return 'outbox';
+}
+
+/** What a production start must not take from the development defaults. */
+function checkProduction(e: TEnv): void {
+  if (!e.PUBLIC_BASE_URL) {
+    throw new ConfigError('PUBLIC_BASE_URL is required when NODE_ENV=production (the https:// address citizens open the links in e-mails at)');
+  }
+  const url = new URL(e.PUBLIC_BASE_URL);
+  if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) {
+    throw new ConfigError('PUBLIC_BASE_URL must be https:// when NODE_ENV=production (http:// only on a loopback host: localhost, 127.0.0.0/8, [::1])');
+  }
+  if (e.FEEDBACK_TIME_SCALE !== 1) {
+    throw new ConfigError('FEEDBACK_TIME_SCALE must be 1 when NODE_ENV=production (other values compress the Regulation\'s deadlines, for demos)');
+  }
+  const weakness = piiHashKeyWeakness(e.PII_HASH_KEY!);
+  if (weakness) {
+    throw new ConfigError(`PII_HASH_KEY ${weakness} and cannot be used when NODE_ENV=production: generate one with \`openssl rand -base64 48\``);
+  }
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === 'localhost' || host === '[::1]' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/** Keys published in this repository (the tests' default) or in examples. */
+const KNOWN_PII_HASH_KEYS = new Set(['test-pii-hash-key-0123456789abcdef0123456789']);
+/** Words of placeholders; a random key (`openssl rand`, base64) contains one with odds below 1 in 10,000. */
+const PLACEHOLDER_WORDS = ['test', 'example', 'changeme', 'change-me', 'change_me', 'placeholder', 'dummy'];
+const MIN_DISTINCT_CHARACTERS = 8;
+
+/**
+ * Why a PII_HASH_KEY is unfit for production, or null: a published key, a placeholder's
+ * word anywhere in it (any case), or fewer than 8 distinct characters (`aaaa…`, `0101…`).
+ * The length (at least 32) is the schema's rule, for every environment.
+ */
+export function piiHashKeyWeakness(key: string): string | null {
+  if (KNOWN_PII_HASH_KEYS.has(key)) return 'is a published test key';
+  const lower = key.toLowerCase();
+  const word = PLACEHOLDER_WORDS.find((w) => lower.includes(w));
+  if (word) return `contains "${word}", so it looks like a placeholder`;
+  if (new Set(key).size < MIN_DISTINCT_CHARACTERS) return `has fewer than ${MIN_DISTINCT_CHARACTERS} distinct characters`;
+  return null;
+}
+
+/**
+ * TRUST_PROXY as Fastify's `trustProxy`: `false` (unset), `true` (believe every hop), or a
+ * comma-separated list of the proxies' addresses, CIDRs and proxy-addr's names (`loopback`,
+ * `linklocal`, `uniquelocal`). Fastify 5.12 ignores a hop count (it cannot check the
+ * immediate peer, so it trusts nothing), hence a number is refused rather than ignored.
+ */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  const v = value?.trim().toLowerCase();
+  if (v === undefined || v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  const wrong = (reason: string) => new ConfigError(`Invalid configuration:\n  TRUST_PROXY: ${reason}`);
+  if (/^\d+$/.test(v)) {
+    throw wrong('a number of hops is not supported (Fastify would trust no proxy): list the proxies\' addresses or CIDRs, or set true');
+  }
+  const entries = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = entries.find((s) => !isProxyEntry(s));
+  if (bad !== undefined || entries.length === 0) {
+    throw wrong(`expected false, true, or addresses/CIDRs separated by commas${bad === undefined ? '' : ` ("${bad}" is none)`}`);
+  }
+  return entries;
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 function blankToUndefined(source: Record<string, string | undefined>): Record<string, string | undefined> {

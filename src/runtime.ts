@@ -34,8 +34,12 @@ export function policyFromConfig(config: Config): TimingPolicy {
   return { ...config.policy, timeScale: config.timeScale };
 }
 
+/** MAIL_TRANSPORT decides, as resolved by loadConfig (which refuses `resend` without a key). */
 export function mailerFromConfig(config: Config, db: ReturnType<typeof createDb>, log: Logger): Mailer {
-  return config.email.resendApiKey ? new ResendMailer(config.email.resendApiKey, config.email.from) : new OutboxMailer(db, log);
+  const { transport, resendApiKey, from } = config.email;
+  if (transport === 'outbox') return new OutboxMailer(db, log);
+  if (!resendApiKey) throw new Error('MAIL_TRANSPORT=resend needs RESEND_API_KEY');
+  return new ResendMailer(resendApiKey, from);
 }
 
 export async function runServices(config: Config, log: Logger): Promise<{ apiUrl: string; close(): Promise<void> }> {

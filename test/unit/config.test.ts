@@ -1,0 +1,129 @@
+/**
+ * Configuration rules that a schema alone cannot say: what a production start refuses
+ * (a silent outbox, links on http or on localhost's default, compressed deadlines, a
+ * placeholder PII key), what development keeps, and TRUST_PROXY's forms.
+ */
+import { ConfigError, loadConfig, parseTrustProxy, piiHashKeyWeakness } from '../../src/config';
+
+const GOOD_KEY = 'uOIBSJnKa2MSsNFxVBUaJ4hQBdz2k8RuTp6eY0Pg0Ic8M7DSVrCH48CP519F0YBn';
+const TEST_KEY = 'test-pii-hash-key-0123456789abcdef0123456789';
+
+/** A production environment that starts; each case changes one thing. */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgresql://feedback@db:5432/feedback',
+  TEMPORAL_ADDRESS: 'temporal:7233',
+  PII_HASH_KEY: GOOD_KEY,
+  RESEND_API_KEY: 're_live_key',
+  PUBLIC_BASE_URL: 'https://feedback.gosuslugi.ru',
+};
+/** Development against external servers, as `npm start` with DATABASE_URL and TEMPORAL_ADDRESS. */
+const DEVELOPMENT = {
+  NODE_ENV: 'development',
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/feedback',
+  TEMPORAL_ADDRESS: '127.0.0.1:7233',
+  PII_HASH_KEY: TEST_KEY,
+};
+
+function refusal(env: Record<string, string | undefined>): string | null {
+  try {
+    loadConfig(env);
+    return null;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return err.message;
+  }
+}
+
+describe('NODE_ENV=production refuses development settings, naming the variable', () => {
+  const cases: [string, Record<string, string | undefined>, RegExp][] = [
+    ['no RESEND_API_KEY and no MAIL_TRANSPORT', { RESEND_API_KEY: undefined }, /RESEND_API_KEY is required when NODE_ENV=production.*MAIL_TRANSPORT=outbox/],
+    ['an empty RESEND_API_KEY', { RESEND_API_KEY: '' }, /RESEND_API_KEY is required/],
+    ['MAIL_TRANSPORT=resend without a key', { RESEND_API_KEY: undefined, MAIL_TRANSPORT: 'resend' }, /RESEND_API_KEY is required when MAIL_TRANSPORT=resend/],
+    ['an unknown MAIL_TRANSPORT', { MAIL_TRANSPORT: 'smtp' }, /MAIL_TRANSPORT/],
+    ['no PUBLIC_BASE_URL (the http://localhost default)', { PUBLIC_BASE_URL: undefined }, /PUBLIC_BASE_URL is required/],
+    ['PUBLIC_BASE_URL on http', { PUBLIC_BASE_URL: 'http://feedback.gosuslugi.ru' }, /PUBLIC_BASE_URL must be https/],
+    ['PUBLIC_BASE_URL on http at a private address', { PUBLIC_BASE_URL: 'http://10.0.0.5:3000' }, /PUBLIC_BASE_URL must be https/],
+    ['PUBLIC_BASE_URL on http at a host named like loopback', { PUBLIC_BASE_URL: 'http://127.0.0.1.nip.io' }, /PUBLIC_BASE_URL must be https/],
+    ['FEEDBACK_TIME_SCALE=86400', { FEEDBACK_TIME_SCALE: '86400' }, /FEEDBACK_TIME_SCALE must be 1/],
+    ['FEEDBACK_TIME_SCALE=0.5', { FEEDBACK_TIME_SCALE: '0.5' }, /FEEDBACK_TIME_SCALE must be 1/],
+    ['no PII_HASH_KEY', { PII_HASH_KEY: undefined }, /PII_HASH_KEY is required/],
+    ['a PII_HASH_KEY of 31 characters', { PII_HASH_KEY: GOOD_KEY.slice(0, 31) }, /PII_HASH_KEY: PII_HASH_KEY must be at least 32/],
+    ['the tests\' PII_HASH_KEY', { PII_HASH_KEY: TEST_KEY }, /PII_HASH_KEY is a published test key/],
+    ['a PII_HASH_KEY saying "example"', { PII_HASH_KEY: `Example-${GOOD_KEY}` }, /PII_HASH_KEY contains "example"/],
+    ['a PII_HASH_KEY saying "changeme"', { PII_HASH_KEY: `CHANGEME_${GOOD_KEY}` }, /PII_HASH_KEY contains "changeme"/],
+    ['a PII_HASH_KEY saying "test" anywhere', { PII_HASH_KEY: `${GOOD_KEY.slice(0, 20)}TeSt${GOOD_KEY.slice(20)}` }, /PII_HASH_KEY contains "test"/],
+    ['a PII_HASH_KEY of one repeated character', { PII_HASH_KEY: 'x'.repeat(64) }, /PII_HASH_KEY has fewer than 8 distinct characters/],
+  ];
+  test.each(cases)('%s', (_name, change, message) => {
+    expect(refusal({ ...PRODUCTION, ...change })).toMatch(message);
+  });
+
+  const starts: [string, Record<string, string | undefined>][] = [
+    ['everything set', {}],
+    ['the outbox, asked for by name', { RESEND_API_KEY: undefined, MAIL_TRANSPORT: 'outbox' }],
+    ['http on localhost (a trial on one machine)', { PUBLIC_BASE_URL: 'http://localhost:3000' }],
+    ['http on 127.0.0.0/8', { PUBLIC_BASE_URL: 'http://127.1.2.3:3000/' }],
+    ['http on [::1]', { PUBLIC_BASE_URL: 'http://[::1]:3000' }],
+    ['a hex key (openssl rand -hex 32)', { PII_HASH_KEY: 'd41d8cd98f00b204e9800998ecf8427e0cc175b9c0f1b6a831c399e269772661' }],
+  ];
+  test.each(starts)('starts with %s', (_name, change) => {
+    expect(refusal({ ...PRODUCTION, ...change })).toBeNull();
+  });
+
+  test('the transport follows MAIL_TRANSPORT, else RESEND_API_KEY', () => {
+    expect(loadConfig(PRODUCTION).email.transport).toBe('resend');
+    expect(loadConfig({ ...PRODUCTION, MAIL_TRANSPORT: 'outbox' }).email.transport).toBe('outbox');
+    expect(loadConfig({ ...PRODUCTION, RESEND_API_KEY: undefined, MAIL_TRANSPORT: 'outbox' }).email.transport).toBe('outbox');
+  });
+});
+
+describe('development with external servers works as before', () => {
+  test('the outbox, http://localhost links, a compressed time scale and the tests\' key', () => {
+    const config = loadConfig({ ...DEVELOPMENT, FEEDBACK_TIME_SCALE: '86400' });
+    expect(config).toMatchObject({ env: 'development', timeScale: 86400, publicBaseUrl: 'http://localhost:3000', piiHashKey: TEST_KEY, trustProxy: false });
+    expect(config.email.transport).toBe('outbox');
+  });
+
+  test('Resend as soon as a key is set, the outbox when named even then', () => {
+    expect(loadConfig({ ...DEVELOPMENT, RESEND_API_KEY: 're_dev' }).email.transport).toBe('resend');
+    expect(loadConfig({ ...DEVELOPMENT, RESEND_API_KEY: 're_dev', MAIL_TRANSPORT: 'outbox' }).email.transport).toBe('outbox');
+    expect(refusal({ ...DEVELOPMENT, MAIL_TRANSPORT: 'resend' })).toMatch(/RESEND_API_KEY is required when MAIL_TRANSPORT=resend/);
+  });
+});
+
+describe('PII_HASH_KEY weakness', () => {
+  test.each([
+    [GOOD_KEY, null],
+    [TEST_KEY, 'is a published test key'],
+    ['my-production-example-key-please-replace', 'contains "example", so it looks like a placeholder'],
+    ['0101010101010101010101010101010101', 'has fewer than 8 distinct characters'],
+  ])('%s', (key, weakness) => {
+    expect(piiHashKeyWeakness(key)).toBe(weakness);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  test.each([
+    [undefined, false],
+    ['', false],
+    ['false', false],
+    ['true', true],
+    ['10.0.0.1', ['10.0.0.1']],
+    [' 10.0.0.0/8, 192.168.1.1 ,fd00::/8 ', ['10.0.0.0/8', '192.168.1.1', 'fd00::/8']],
+    ['loopback,uniquelocal', ['loopback', 'uniquelocal']],
+  ])('%j is %j', (value, expected) => {
+    expect(parseTrustProxy(value)).toEqual(expected);
+  });
+
+  test.each([
+    ['1', /number of hops is not supported/],
+    ['proxy.internal', /"proxy.internal" is none/],
+    ['10.0.0.0/33', /"10.0.0.0\/33" is none/],
+    ['10.0.0.1/8/1', /is none/],
+    [',', /expected false, true, or addresses/],
+  ])('%j is refused', (value, message) => {
+    expect(() => parseTrustProxy(value)).toThrow(message);
+    expect(() => loadConfig({ ...DEVELOPMENT, TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
+  });
+});
