@@ -4,6 +4,8 @@ export interface EmailMessage {
   subject: string;
   text: string;
   html: string;
+  /** Extra header fields (List-Unsubscribe…): sent by Resend, not kept by the outbox. */
+  headers?: Record<string, string>;
   /** Stable per notification, so a retried or replayed send never delivers twice. */
   idempotencyKey: string;
   /** Our notification id: stored with outbox rows and logged instead of the address. */

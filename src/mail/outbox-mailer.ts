@@ -1,7 +1,8 @@
 /**
  * The development mail sink: each e-mail becomes one `outbox_email` row per notification.
  * Writing the same notification again keeps the first row, so a retried or replayed send
- * is a no-op with the same provider id, as with Resend's idempotency key.
+ * is a no-op with the same provider id, as with Resend's idempotency key. Header fields
+ * (List-Unsubscribe) are not kept: they repeat the unsubscribe link that the body carries.
  */
 import type { Db } from '../db/client';
 import { Prisma } from '../generated/prisma/client';

@@ -57,7 +57,7 @@ export class ResendMailer implements Mailer {
     let response: Awaited<ReturnType<Resend['emails']['send']>>;
     try {
       response = await this.resend.emails.send(
-        { from: this.from, to: message.to, subject: message.subject, text: message.text, html: message.html },
+        { from: this.from, to: message.to, subject: message.subject, text: message.text, html: message.html, ...(message.headers && { headers: message.headers }) },
         { idempotencyKey: message.idempotencyKey },
       );
     } catch (err) {

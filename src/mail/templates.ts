@@ -21,6 +21,8 @@ export interface RenderedEmail {
   subject: string;
   text: string;
   html: string;
+  /** List-Unsubscribe with one-click unsubscribing (RFC 2369, RFC 8058) at the `/u/…` link. */
+  headers: Record<string, string>;
 }
 
 const MONTHS_GENITIVE = [
@@ -137,5 +139,14 @@ ${w.intro.map((paragraph) => `<p style="${P}">${e(paragraph)}</p>`).join('\n')}
 
 export function renderInvitationEmail(input: InvitationEmailInput): RenderedEmail {
   const w = wording(input);
-  return { subject: w.subject, text: renderText(w, input), html: renderHtml(w, input) };
+  return { subject: w.subject, text: renderText(w, input), html: renderHtml(w, input), headers: listUnsubscribeHeaders(input.unsubscribeLink) };
+}
+
+/**
+ * Mail clients show an "unsubscribe" button for these and POST `List-Unsubscribe=One-Click`
+ * to the link (RFC 8058), which `POST /u/{token}` takes like the confirmation form. No
+ * `mailto:`: there is no mailbox that would act on it.
+ */
+export function listUnsubscribeHeaders(unsubscribeLink: string): Record<string, string> {
+  return { 'List-Unsubscribe': `<${unsubscribeLink}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
 }

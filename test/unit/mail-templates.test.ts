@@ -28,6 +28,13 @@ describe('renderInvitationEmail', () => {
     expect(email.text).toContain(`отпишитесь по ссылке: ${base.unsubscribeLink}`);
   });
 
+  it('carries List-Unsubscribe with one-click unsubscribing (RFC 8058) at the unsubscribe link', () => {
+    expect(renderInvitationEmail(base).headers).toEqual({
+      'List-Unsubscribe': `<${base.unsubscribeLink}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    });
+  });
+
   it('builds accessible HTML: lang="ru", descriptive link text, no external assets', () => {
     const { html } = renderInvitationEmail(base);
     expect(html).toMatch(/^<!DOCTYPE html>\n<html lang="ru">/);

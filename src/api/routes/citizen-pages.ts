@@ -3,7 +3,7 @@
  * JavaScript (form POST, then a thank-you page), the page that says why a link cannot be
  * used, and unsubscribing (a GET only asks; mail scanners follow links).
  */
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CURRENT_QUESTIONNAIRE, submissionFromForm } from '../../domain/questionnaire';
 import type { LinkStatus, LinkView } from '../../services/questionnaires';
@@ -80,16 +80,22 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     return reply.type(HTML).send(unsubscribePage('confirm', { actionUrl: request.url, organizationName: view.organization.name }));
   });
 
-  app.post('/u/:token', {
-    config: TOKEN_PAGE,
-    bodyLimit: FORM_BODY_LIMIT,
-    schema: pageSchema('Unsubscribe from further e-mails about this invitation'),
-  }, async (request, reply) => {
-    const view = await questionnaires.view(request.params.token);
-    if (!view || (await questionnaires.unsubscribe(request.params.token)) === 'unknown') {
-      return reply.code(404).type(HTML).send(unsubscribePage('unknown'));
-    }
-    return reply.type(HTML).send(unsubscribePage('done', { organizationName: view.organization.name }));
+  // Also the one-click target of the e-mail's List-Unsubscribe (RFC 8058): mail clients POST
+  // `List-Unsubscribe=One-Click` as a form, urlencoded or (preferred by the RFC) multipart.
+  // The body says nothing we need, so the multipart one is read (within the limit) and dropped.
+  await app.register(async (unsubscribe) => {
+    unsubscribe.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: FORM_BODY_LIMIT }, (_request, _body, done) => done(null, {}));
+    unsubscribe.withTypeProvider<ZodTypeProvider>().post('/u/:token', {
+      config: TOKEN_PAGE,
+      bodyLimit: FORM_BODY_LIMIT,
+      schema: pageSchema('Unsubscribe from further e-mails about this invitation (the confirmation form, and the one-click POST of List-Unsubscribe-Post)'),
+    }, async (request, reply) => {
+      const view = await questionnaires.view(request.params.token);
+      if (!view || (await questionnaires.unsubscribe(request.params.token)) === 'unknown') {
+        return reply.code(404).type(HTML).send(unsubscribePage('unknown'));
+      }
+      return reply.type(HTML).send(unsubscribePage('done', { organizationName: view.organization.name }));
+    });
   });
 };
 
