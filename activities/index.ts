@@ -2,8 +2,10 @@
  * The invitation workflow's side effects. Each activity does one thing, reads what it
  * needs from Postgres by id, and is idempotent: safe to retry, safe to replay.
  */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../src/db/client';
+import type { Metrics } from '../src/metrics';
 import { Prisma } from '../src/generated/prisma/client';
 import { renderInvitationEmail } from '../src/mail/templates';
 import { PermanentMailError, TransientMailError, type Mailer } from '../src/mail/mailer';
@@ -20,11 +22,14 @@ export interface ActivityDeps {
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** Wall clock by default; tests on the time-skipping server use the server's clock. */
   clock?: () => Date;
+  /** Counts e-mails sent and given up, and times scoring runs; nothing is counted without it. */
+  metrics?: Pick<Metrics, 'notifications' | 'scoringRunSeconds'>;
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 
-export function createActivities({ db, mailer, secrets, publicBaseUrl, log, clock = () => new Date() }: ActivityDeps) {
+export function createActivities({ db, mailer, secrets, publicBaseUrl, log: baseLog, clock = () => new Date(), metrics }: ActivityDeps) {
+  const log = withActivityContext(baseLog);
   /**
    * Checks eligibility and activates the links. The addressees are the recipient, or for a
    * minor every representative; only those with a confirmed portal account are invited.
@@ -153,15 +158,18 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log, cloc
         data: { notifiedAt: now },
       }),
     ]);
+    metrics?.notifications.inc({ status: 'sent' });
     log.info({ notificationId: n.id, round: n.round, via: mailer.kind }, 'e-mail sent');
     return { status: 'sent' };
   }
 
   async function recordNotificationFailed(input: { notificationId: string; error: string }): Promise<void> {
-    await db.notification.updateMany({
+    const { count } = await db.notification.updateMany({
       where: { id: input.notificationId, status: 'pending' },
       data: { status: 'failed', failedAt: clock(), lastError: input.error.slice(0, 500) },
     });
+    // Counted once, when it turns failed (a retried or replayed call finds it failed already).
+    if (count > 0) metrics?.notifications.inc({ status: 'failed' });
     log.warn({ notificationId: input.notificationId }, 'e-mail not delivered before its deadline');
   }
 
@@ -184,7 +192,7 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log, cloc
     recordNotificationFailed,
     setClosesAt,
     closeInvitation,
-    ...createScoringActivities({ db, clock }),
+    ...createScoringActivities({ db, clock, metrics }),
   });
 }
 
@@ -211,4 +219,27 @@ function nonRetryableWhenMissing<T extends Record<string, (input: never) => Prom
 
 function toDate(iso: string | null): Date | null {
   return iso === null ? null : new Date(iso);
+}
+
+type ActivityLog = ActivityDeps['log'];
+
+/**
+ * Adds the workflow id, run id, activity type and attempt to every line logged inside an
+ * activity (ids only, no personal data), so a line leads to its workflow in the Temporal UI.
+ * Outside an activity (tests calling the functions directly) lines pass unchanged.
+ */
+export function withActivityContext(log: ActivityLog): ActivityLog {
+  const context = (): object => {
+    let info;
+    try {
+      info = Context.current().info;
+    } catch {
+      return {};
+    }
+    return { workflowId: info.workflowExecution?.workflowId, runId: info.workflowExecution?.runId, activityType: info.activityType, attempt: info.attempt };
+  };
+  return {
+    info: (obj, msg) => log.info({ ...context(), ...obj }, msg),
+    warn: (obj, msg) => log.warn({ ...context(), ...obj }, msg),
+  };
 }

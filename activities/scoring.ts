@@ -6,6 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { Db } from '../src/db/client';
+import type { Metrics } from '../src/metrics';
 import { ITEM_KEYS } from '../src/domain/questionnaire';
 import { MAX_PERIODS_BETWEEN, comparePeriods, periodBounds, periodOf, periodsBetween, shiftPeriod, type Period } from '../src/domain/periods';
 
@@ -120,7 +121,12 @@ export async function heartbeatWhile<T>(work: Promise<T>, everyMs = HEARTBEAT_EV
   }
 }
 
-export function createScoringActivities({ db, clock = () => new Date() }: { db: Db; clock?: () => Date }) {
+export function createScoringActivities({ db, clock = () => new Date(), metrics }: {
+  db: Db;
+  clock?: () => Date;
+  /** feedback_scoring_run_seconds, by final/provisional and status. */
+  metrics?: Pick<Metrics, 'scoringRunSeconds'>;
+}) {
   /** (Re)computes a quarter's snapshots in one transaction, recording the run and what it changed. */
   async function computeSnapshots(input: {
     period: Period;
@@ -130,6 +136,7 @@ export function createScoringActivities({ db, clock = () => new Date() }: { db: 
   }): Promise<ScoringResult> {
     const { period, final } = input;
     const { start, end } = periodBounds(period);
+    const timer = metrics?.scoringRunSeconds.startTimer({ final: String(final) });
     // A run still 'running' after twice the activity's time limit died with its worker.
     await db.scoringRun.updateMany({
       where: { period, status: 'running', startedAt: { lt: new Date(clock().getTime() - ABANDONED_AFTER_MS) } },
@@ -172,8 +179,10 @@ export function createScoringActivities({ db, clock = () => new Date() }: { db: 
           error: result.skipped ? 'skipped: the quarter already has final values' : null,
         },
       });
+      timer?.({ status: result.skipped ? 'skipped' : 'completed' });
       return { runId: run.id, period, final, organizations: result.organizations, changed: result.changed, skipped: result.skipped };
     } catch (err) {
+      timer?.({ status: 'failed' });
       await db.scoringRun.update({ where: { id: run.id }, data: { status: 'failed', finishedAt: clock(), error: (err as Error).message.slice(0, 1000) } });
       throw err;
     }

@@ -8,15 +8,9 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PoolStats } from './db/client';
 
 export type ReceiptOutcome = 'accepted' | 'duplicate' | 'rejected' | 'conflict';
-
-/** What a database pool reports (node-postgres's Pool). */
-export interface PoolStats {
-  readonly waitingCount: number;
-  readonly totalCount: number;
-  readonly idleCount: number;
-}
 
 export interface Metrics {
   readonly registry: Registry;
@@ -29,7 +23,7 @@ export interface Metrics {
   readonly reconcilerStarted: Counter;
   readonly scoringRunSeconds: Histogram<'final' | 'status'>;
   /** Reports this pool's waiting clients (and its size) on every scrape. */
-  observePool(pool: PoolStats): void;
+  observePool(pool: PoolStats | undefined): void;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -95,7 +89,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       registers,
     }),
     observePool(p) {
-      pool = p;
+      pool = p ?? null;
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Db } from './db/client';
+import type { Metrics } from './metrics';
 import { closeInvitationRow } from './services/invitation-closing';
 import type { ReceiptService } from './services/receipts';
 import type { InvitationGateway } from './temporal/invitations';
@@ -31,21 +32,26 @@ export function startReconciler(options: {
   batchSize?: number;
   /** For the sweep's visibility query; without it only overdue links are swept. */
   client?: Client;
+  /** The backlog (measured each pass) and the workflows started. */
+  metrics?: Pick<Metrics, 'reconcilerBacklog' | 'reconcilerStarted'>;
 }): Reconciler {
-  const { db, receipts, invitations, intervalMs, graceMs, log, batchSize = 500, client } = options;
+  const { db, receipts, invitations, intervalMs, graceMs, log, batchSize = 500, client, metrics } = options;
   let running: Promise<number> | null = null;
   let sweptUpTo = Date.now() - SWEEP_LOOKBACK_MS;
 
   async function pass(): Promise<number> {
     const cutoff = new Date(Date.now() - graceMs);
+    const missing = { workflowStartedAt: null, receivedAt: { lt: cutoff } };
+    if (metrics) metrics.reconcilerBacklog.set(await db.receipt.count({ where: missing }));
     const due = await db.receipt.findMany({
-      where: { workflowStartedAt: null, receivedAt: { lt: cutoff } },
+      where: missing,
       include: { organization: true },
       orderBy: { receivedAt: 'asc' },
       take: batchSize,
     });
     let started = 0;
     for (const receipt of due) if (await receipts.ensureWorkflow(receipt)) started++;
+    metrics?.reconcilerStarted.inc(started);
     if (started > 0) log.info({ started, due: due.length }, 'reconciler started missing workflows');
     await resignalCompletions(cutoff);
     await sweep(cutoff);

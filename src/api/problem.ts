@@ -9,6 +9,8 @@ export const ZProblem = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string().optional(),
+    /** `urn:request:<X-Request-Id>`: the id of this request, in its response header and log lines. */
+    instance: z.string().optional(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .describe('application/problem+json (RFC 9457)');
@@ -39,12 +41,13 @@ export class HttpProblem extends Error {
   }
 }
 
-export function problemBody(status: number, detail?: string, errors?: FieldError[]) {
+export function problemBody(status: number, detail?: string, errors?: FieldError[], requestId?: string) {
   return {
     type: `https://feedback.example/problems/${status}`,
     title: TITLES[status] ?? 'Error',
     status,
     ...(detail ? { detail } : {}),
+    ...(requestId ? { instance: `urn:request:${requestId}` } : {}),
     ...(errors ? { errors } : {}),
   };
 }
@@ -54,5 +57,5 @@ export const RETRY_AFTER_SECONDS = 5;
 
 export function sendProblem(reply: FastifyReply, status: number, detail?: string, errors?: FieldError[]) {
   if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-  return reply.code(status).type('application/problem+json').send(problemBody(status, detail, errors));
+  return reply.code(status).type('application/problem+json').send(problemBody(status, detail, errors, reply.request.id));
 }

@@ -10,6 +10,7 @@ import { Prisma } from '../generated/prisma/client';
 import { CURRENT_QUESTIONNAIRE, responseScore, type TSubmission } from '../domain/questionnaire';
 import { tokenHash } from '../security';
 import type { InvitationGateway } from '../temporal/invitations';
+import type { Metrics } from '../metrics';
 import { closeInvitationRow } from './invitation-closing';
 
 /** Why a link cannot take an answer now (or `open` when it can). */
@@ -45,6 +46,8 @@ export class QuestionnaireService {
       invitations: InvitationGateway;
       log: { warn(obj: object, msg: string): void };
       now?: () => Date;
+      /** feedback_responses_total; nothing is counted without it. */
+      metrics?: Pick<Metrics, 'responses'>;
     },
   ) {}
 
@@ -96,6 +99,7 @@ export class QuestionnaireService {
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return { kind: 'refused', status: 'answered' };
       throw err;
     }
+    if (outcome.kind === 'created') this.deps.metrics?.responses.inc();
     if (outcome.kind === 'created') await this.tellWorkflow(link.invitation.receiptId, () => this.deps.invitations.completed(link.invitation.receiptId, outcome.round));
     return outcome;
   }

@@ -1,5 +1,5 @@
 /** The worker: runs the product's workflows and the activities built from real dependencies. */
-import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type RuntimeOptions, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 
 export const WORKFLOWS_PATH = require.resolve('../../workflows');
@@ -29,12 +29,13 @@ export async function createWorker(options: {
 }
 
 /**
- * Turns on the Temporal SDK's own metrics (task slots, poll and schedule-to-start latencies,
- * workflow and activity task durations…) on their own Prometheus endpoint,
- * http://<host>:<port>/metrics (TEMPORAL_METRICS_PORT, 9465 by default). Call it once per
- * process, before the first connection (NativeConnection or Client) is created: the Runtime
- * cannot be installed after that. Tests never call it (the test environments install theirs).
+ * The Temporal SDK's own metrics (task slots, poll and schedule-to-start latencies, workflow
+ * and activity task durations…) on their own Prometheus endpoint, http://<host>:<port>/metrics
+ * (TEMPORAL_METRICS_PORT, 9465 by default): the `telemetryOptions` to give Runtime.install,
+ * which runs once per process before the first connection is created (the runtime cannot be
+ * changed after that), as in `Runtime.install({ ...temporalMetricsOptions(port), logger })`.
+ * Tests never install it (the test environments install their own runtime).
  */
-export function installTemporalMetrics(port: number, host = '0.0.0.0'): void {
-  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `${host}:${port}` } } } });
+export function temporalMetricsOptions(port: number, host = '0.0.0.0'): Pick<RuntimeOptions, 'telemetryOptions'> {
+  return { telemetryOptions: { metrics: { prometheus: { bindAddress: `${host}:${port}` } } } };
 }

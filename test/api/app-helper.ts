@@ -11,6 +11,7 @@ import { REGULATION_POLICY } from '../../src/domain/policy';
 import type { RoleName } from '../../src/domain/scope';
 import { createApiKey } from '../../src/keys';
 import { OutboxMailer } from '../../src/mail/outbox-mailer';
+import { createMetrics, type Metrics } from '../../src/metrics';
 import { Secrets } from '../../src/security';
 import { QuestionnaireService } from '../../src/services/questionnaires';
 import { ReceiptService } from '../../src/services/receipts';
@@ -27,6 +28,8 @@ export interface TestApp {
   tdb: TestDatabase;
   env: TestWorkflowEnvironment;
   secrets: Secrets;
+  /** The app's registry (also what its services count into). */
+  metrics: Metrics;
   keys: Record<'admin' | 'integrator' | 'otherIntegrator' | 'federal' | 'region' | 'organization', string>;
   /** `inject` with a bearer key. */
   call(key: string | null, options: InjectOptions): Promise<LightMyRequestResponse>;
@@ -37,13 +40,16 @@ export interface TestApp {
 
 export const ORG = { code: '1024200000001', region: '42', type: 'healthcare' };
 
-export async function createTestApp(options: { env?: Record<string, string>; logger?: Logger } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { env?: Record<string, string>; logger?: Logger; temporalHealthy?: () => Promise<boolean> } = {},
+): Promise<TestApp> {
   const [tdb, env] = await Promise.all([createTestDatabase('api'), timeSkippingEnv()]);
   const config = loadConfig({ ...process.env, ...options.env, DATABASE_URL: tdb.url });
   const secrets = new Secrets(config.piiHashKey);
   const invitations = new InvitationGateway(env.client, 'api-tests', REGULATION_POLICY, false);
   const receipts = new ReceiptService({ db: tdb.db, secrets, invitations, log: silent });
-  const questionnaires = new QuestionnaireService({ db: tdb.db, invitations, log: silent });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const questionnaires = new QuestionnaireService({ db: tdb.db, invitations, log: silent, metrics });
   const reports = new ReportService({ db: tdb.db, minResponses: config.reportMinResponses });
   const scoring = new ScoringGateway(env.client, 'api-tests');
   const app = await buildApp({
@@ -56,7 +62,8 @@ export async function createTestApp(options: { env?: Record<string, string>; log
     reports,
     scoring,
     mailer: new OutboxMailer(tdb.db, silent),
-    temporalHealthy: async () => true,
+    temporalHealthy: options.temporalHealthy ?? (async () => true),
+    metrics,
   }, options.logger);
   await tdb.db.organization.create({
     data: { code: ORG.code, name: 'ГБУЗ «Кемеровская областная больница»', typeCode: ORG.type, regionCode: ORG.region, founderLevel: 'regional' },
@@ -72,7 +79,7 @@ export async function createTestApp(options: { env?: Record<string, string>; log
     organization: await key('organization', { organizationCode: ORG.code }),
   };
   return {
-    app, tdb, env, secrets, keys, key,
+    app, tdb, env, secrets, metrics, keys, key,
     call(k, options) {
       return app.inject({ ...options, headers: { ...(k ? { authorization: `Bearer ${k}` } : {}), ...options.headers } });
     },

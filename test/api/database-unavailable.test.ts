@@ -118,7 +118,7 @@ async function expectUnavailable(app: FastifyInstance, withinMs: number) {
     expect(res.body).not.toMatch(/database|problem|Service unavailable/i);
     expect(ms).toBeLessThan(withinMs);
   }
-  const health = await app.inject({ method: 'GET', url: '/health' });
+  const health = await app.inject({ method: 'GET', url: '/ready' });
   expect(health.statusCode).toBe(503);
   expect(health.json()).toMatchObject({ database: 'down' });
 }

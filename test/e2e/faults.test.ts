@@ -6,7 +6,7 @@
  * - SIGKILL in the middle of hundreds of lifecycles, restart: every citizen is e-mailed
  *   exactly once (counted at the fake Resend by idempotency key), every link closes.
  * - Temporal stopped for half a minute and restarted on its state file while receipts
- *   arrive: the API answers 202 within about a second, and so does /health; every
+ *   arrive: the API answers 202 within about a second, and so does /ready; every
  *   stored receipt gets its workflow within seconds of Temporal's return.
  * - PostgreSQL unreachable (a switch between the product and the server cuts every
  *   connection): 503 problem+json within a second, a Russian page for citizens, nothing
@@ -122,7 +122,7 @@ test('Temporal down for half a minute while receipts arrive: 202 within a second
     ids.push(res.body.id);
   }
   const healthStarted = Date.now();
-  const health = await api(null, 'GET', '/health');
+  const health = await api(null, 'GET', '/ready');
   const healthMs = Date.now() - healthStarted;
   figures.temporalDown = { receipts: 20, postLatencyMs: latencies, healthMs };
   expect(health.body.temporal).toBe('down');
@@ -187,7 +187,7 @@ test('PostgreSQL unreachable: 503 within a second, a Russian page for citizens, 
   }));
   const page = await timed('citizenPageMs', () => fetch(`http://127.0.0.1:${product.port}/q/${token}`));
   const pageText = await page.text();
-  const health = await timed('healthMs', () => api(null, 'GET', '/health'));
+  const health = await timed('healthMs', () => api(null, 'GET', '/ready'));
   figures.postgresDown = { timings };
 
   for (const res of [post, batch]) {

@@ -169,14 +169,14 @@ async function waitForHealthyDatabase(apiUrl: string, timeoutMs: number): Promis
   let last: unknown;
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(100)) {
     try {
-      const response = await fetch(`${apiUrl}/health`, { signal: AbortSignal.timeout(5_000) });
+      const response = await fetch(`${apiUrl}/ready`, { signal: AbortSignal.timeout(5_000) });
       last = await response.json();
       if (response.status === 200) return last;
     } catch (err) {
       last = err;
     }
   }
-  throw new Error(`the database is not up ${timeoutMs} ms after the kill; last /health: ${JSON.stringify(last)}`);
+  throw new Error(`the database is not up ${timeoutMs} ms after the kill; last /ready: ${JSON.stringify(last)}`);
 }
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../../config';
 import type { Db } from '../../db/client';
 import type { Mailer } from '../../mail/mailer';
+import type { Metrics } from '../../metrics';
 import type { Secrets } from '../../security';
 import type { InvitationGateway } from '../../temporal/invitations';
 import type { QuestionnaireService } from '../../services/questionnaires';
@@ -20,8 +21,10 @@ export interface AppDeps {
   reports: ReportService;
   scoring: ScoringGateway;
   mailer: Mailer;
-  /** Reports whether Temporal answers, for /health. */
+  /** Reports whether Temporal answers, for /ready. */
   temporalHealthy(): Promise<boolean>;
+  /** The process's registry, served at GET /metrics; the app makes its own when absent. */
+  metrics?: Metrics;
 }
 
 declare module 'fastify' {

@@ -1,22 +1,57 @@
-/** Health, and the development outbox (only when e-mails go to the outbox). */
+/**
+ * Probes (/health: liveness; /ready: PostgreSQL and Temporal answer), the metrics
+ * (/metrics), and the development outbox (only when e-mails go to the outbox).
+ */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ZProblem } from '../problem';
+import { metricsAuthorized } from '../../metrics';
+import { ZProblem, sendProblem } from '../problem';
 
-const ZHealth = z.object({ status: z.enum(['ok', 'degraded']), database: z.enum(['up', 'down']), temporal: z.enum(['up', 'down']) });
+const ZLive = z.object({ status: z.literal('ok') });
+const ZReady = z.object({
+  status: z.enum(['ok', 'degraded']),
+  database: z.enum(['up', 'down']),
+  temporal: z.enum(['up', 'down']),
+  /** The dependencies that are down, named in a sentence. */
+  detail: z.string().optional(),
+});
 
 const routes: FastifyPluginAsyncZod = async (app) => {
-  const { db, mailer, temporalHealthy } = app.deps;
+  const { db, mailer, temporalHealthy, config } = app.deps;
 
   app.get('/health', {
-    schema: { tags: ['operations'], summary: 'Liveness of the API and its dependencies', response: { 200: ZHealth, 503: ZHealth } },
+    schema: { tags: ['operations'], summary: 'Liveness: 200 while the process serves requests; checks no dependency', response: { 200: ZLive } },
+  }, async () => ({ status: 'ok' as const }));
+
+  app.get('/ready', {
+    schema: {
+      tags: ['operations'],
+      summary: 'Readiness: PostgreSQL and Temporal answer (503 naming the one that is down)',
+      response: { 200: ZReady, 503: ZReady },
+    },
   }, async (_request, reply) => {
     const [database, temporal] = await Promise.all([
       db.$queryRaw`SELECT 1`.then(() => 'up' as const, () => 'down' as const),
       temporalHealthy().then((ok) => (ok ? ('up' as const) : ('down' as const)), () => 'down' as const),
     ]);
-    const ok = database === 'up' && temporal === 'up';
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', database, temporal });
+    const down = [database === 'down' && 'PostgreSQL', temporal === 'down' && 'Temporal'].filter((d): d is string => d !== false);
+    if (down.length === 0) return reply.code(200).send({ status: 'ok', database, temporal });
+    return reply.code(503).send({ status: 'degraded', database, temporal, detail: `${down.join(' and ')} ${down.length > 1 ? 'are' : 'is'} down` });
+  });
+
+  app.get('/metrics', {
+    schema: {
+      tags: ['operations'],
+      summary: 'Prometheus metrics (text format); a bearer METRICS_TOKEN when one is set. Not for the public internet',
+      response: { 200: z.string(), 401: ZProblem },
+    },
+  }, async (request, reply) => {
+    if (!metricsAuthorized(request.headers.authorization, config.metrics.token)) {
+      reply.header('www-authenticate', 'Bearer');
+      return sendProblem(reply, 401, 'A metrics token is required: Authorization: Bearer <METRICS_TOKEN>');
+    }
+    const { registry } = app.metrics;
+    return reply.type(registry.contentType).send(await registry.metrics());
   });
 
   if (mailer.kind !== 'outbox') return;

@@ -1,8 +1,10 @@
 /** Integrators: post, read, cancel and end service receipts. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { MAX_BATCH, ZCalendarDate, ZExternalId, ZReceiptInput } from '../../domain/receipt';
 import { ZList } from '../../domain/text';
+import { receiptOutcome } from '../../metrics';
 import type { IngestOutcome } from '../../services/receipts';
 import { ZReceiptView, receiptView, RECEIPT_VIEW_INCLUDE } from '../../services/receipt-view';
 import { principalOf } from '../plugins/auth';
@@ -22,10 +24,26 @@ const BATCH_CONCURRENCY = 8;
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   const { db, receipts, invitations } = app.deps;
+  /**
+   * feedback_receipts_total{outcome}: once per receipt, each item of a batch too. A single
+   * receipt refused by the route's schema (422) or as malformed JSON (400) never reaches
+   * `ingest`: the route's onResponse counts it as rejected.
+   */
+  const counted = new WeakSet<object>();
+  const ingest = async (request: FastifyRequest, body: unknown): Promise<IngestOutcome> => {
+    const outcome = await receipts.ingest(principalOf(request), body);
+    app.metrics.receipts.inc({ outcome: receiptOutcome(outcome.kind) });
+    counted.add(request);
+    return outcome;
+  };
+  const countRefused = async (request: FastifyRequest, reply: FastifyReply) => {
+    if ((reply.statusCode === 400 || reply.statusCode === 422) && !counted.has(request)) app.metrics.receipts.inc({ outcome: 'rejected' });
+  };
   const integratorOnly = { onRequest: app.authorize('integrator') };
 
   app.post('/v1/receipts', {
     ...integratorOnly,
+    onResponse: countRefused,
     schema: {
       tags: ['receipts'],
       summary: 'Post a service receipt; starts its invitation workflow',
@@ -34,7 +52,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: ZReceiptView, 202: ZReceiptView, 400: ZProblem, ...problems },
     },
   }, async (request, reply) => {
-    const outcome = await receipts.ingest(principalOf(request), request.body);
+    const outcome = await ingest(request, request.body);
     switch (outcome.kind) {
       case 'accepted':
         return reply.code(202).send(outcome.receipt);
@@ -55,7 +73,6 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: z.object({ results: z.array(ZBatchResult) }), 400: ZProblem, ...problems },
     },
   }, async (request) => {
-    const principal = principalOf(request);
     const items = request.body.receipts;
     const results = new Array<z.infer<typeof ZBatchResult>>(items.length);
     let next = 0;
@@ -65,7 +82,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         // Echoed only when it is one: an item rejected for its externalId gets null.
         const sent = (item as { externalId?: unknown } | null)?.externalId;
         const externalId = ZExternalId.safeParse(sent).success ? (sent as string) : null;
-        const outcome = await receipts.ingest(principal, item);
+        const outcome = await ingest(request, item);
         results[index] =
           outcome.kind === 'accepted' || outcome.kind === 'duplicate'
             ? { index, externalId, status: outcome.kind, id: outcome.receipt.id, workflowId: outcome.receipt.workflowId }
