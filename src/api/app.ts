@@ -10,8 +10,6 @@ import bodyPlugin from './plugins/body';
 import citizenSecurityPlugin from './plugins/citizen-security';
 import depsPlugin, { type AppDeps } from './plugins/deps';
 import errorsPlugin, { frameworkError } from './plugins/errors';
-import metricsPlugin from './plugins/metrics';
-import requestIdPlugin, { genReqId } from './plugins/request-id';
 import swaggerPlugin from './plugins/swagger';
 import accountRoutes from './routes/accounts';
 import citizenPageRoutes from './routes/citizen-pages';
@@ -27,11 +25,11 @@ export async function buildApp(deps: AppDeps, logger: Logger | false = false): P
     ...(logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger: false }),
     // Fastify's request logs carry the URL, and citizen URLs carry tokens: we log our own.
     logController: new LogController({ disableRequestLogging: true }),
-    // X-Request-Id is read and checked by genReqId (plugins/request-id.ts), never taken as sent.
-    requestIdHeader: false,
-    genReqId,
     bodyLimit: 8 * 1024 * 1024,
     frameworkErrors: frameworkError,
+    // TRUST_PROXY: behind a proxy, request.ip (and so the per-address rate limit) is the
+    // citizen's address from X-Forwarded-For, not the proxy's.
+    trustProxy: deps.config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
   // One line per request with the route pattern (`/q/:token`), never the URL itself.
   app.addHook('onResponse', async (request, reply) => {
@@ -45,8 +43,6 @@ export async function buildApp(deps: AppDeps, logger: Logger | false = false): P
 
   await app.register(swaggerPlugin);
   await app.register(depsPlugin, { deps });
-  await app.register(requestIdPlugin);
-  await app.register(metricsPlugin);
   await app.register(errorsPlugin);
   await app.register(bodyPlugin);
   await app.register(authPlugin);
