@@ -10,6 +10,8 @@ import bodyPlugin from './plugins/body';
 import citizenSecurityPlugin from './plugins/citizen-security';
 import depsPlugin, { type AppDeps } from './plugins/deps';
 import errorsPlugin, { frameworkError } from './plugins/errors';
+import metricsPlugin from './plugins/metrics';
+import requestIdPlugin, { genReqId } from './plugins/request-id';
 import swaggerPlugin from './plugins/swagger';
 import accountRoutes from './routes/accounts';
 import citizenPageRoutes from './routes/citizen-pages';
@@ -25,6 +27,9 @@ export async function buildApp(deps: AppDeps, logger: Logger | false = false): P
     ...(logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger: false }),
     // Fastify's request logs carry the URL, and citizen URLs carry tokens: we log our own.
     logController: new LogController({ disableRequestLogging: true }),
+    // X-Request-Id is read and checked by genReqId (plugins/request-id.ts), never taken as sent.
+    requestIdHeader: false,
+    genReqId,
     bodyLimit: 8 * 1024 * 1024,
     frameworkErrors: frameworkError,
     // TRUST_PROXY: behind a proxy, request.ip (and so the per-address rate limit) is the
@@ -43,6 +48,8 @@ export async function buildApp(deps: AppDeps, logger: Logger | false = false): P
 
   await app.register(swaggerPlugin);
   await app.register(depsPlugin, { deps });
+  await app.register(requestIdPlugin);
+  await app.register(metricsPlugin);
   await app.register(errorsPlugin);
   await app.register(bodyPlugin);
   await app.register(authPlugin);
