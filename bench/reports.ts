@@ -153,6 +153,9 @@ async function main(): Promise<void> {
       NODE_ENV: 'production',
       LOG_LEVEL: 'silent',
       DATABASE_URL: url,
+      // What a production start requires; the bench sends no e-mail and serves on loopback.
+      MAIL_TRANSPORT: 'outbox',
+      PUBLIC_BASE_URL: 'http://127.0.0.1',
       PII_HASH_KEY: process.env.PII_HASH_KEY ?? 'bench-pii-hash-key-0123456789abcdef0123456789',
     });
     const secrets = new Secrets(config.piiHashKey);
