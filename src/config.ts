@@ -34,7 +34,7 @@ export const ZEnv = z.object({
   REPORT_MIN_RESPONSES: z.coerce.number().int().min(1).default(5),
   SCORING_PROVISIONAL_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
-  METRICS_PORT: ZPort.default(9464),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   TEMPORAL_METRICS_PORT: ZPort.default(9465),
   // Embedded mode only (`npm start` without DATABASE_URL / TEMPORAL_ADDRESS).
   EMBEDDED_PG_PORT: ZPort.default(5433),
