@@ -11,19 +11,15 @@
  * An embedded PostgreSQL that dies is started again (src/embedded/postgres.ts); when it
  * cannot be, everything stops the same way and the process exits with 1, saying why.
  */
-import { Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
-import { seedReferenceData } from '../prisma/seed';
 import { ConfigError, loadConfig, parseEnv, type Config, type TEnv } from './config';
 import { createDb, type Db } from './db/client';
-import { migrate } from './db/migrate';
 import { ensureDataDir, lockDataDir, readDemoKeys, readOrCreatePiiHashKey, StartupError, writeDemoKeys, type TDemoKeys } from './embedded/data-dir';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres';
 import { startTemporalDevServer, type TemporalDevServer } from './embedded/temporal';
 import { createApiKey, principalForKey } from './keys';
-import { runServices } from './runtime';
-import { ensureSearchAttributes } from './temporal/search-attributes';
+import { runMigrate, runServices } from './runtime';
+import { installTemporalRuntime } from './temporal/sdk-runtime';
 
 type Env = Record<string, string | undefined>;
 
@@ -174,36 +170,13 @@ async function start(env: Env, settings: TEnv, log: Logger, shutdown: Shutdown):
   process.stdout.write(banner({ apiUrl: services.apiUrl, temporal, config, dataDir, demoKeys }));
 }
 
-/**
- * The Temporal SDK's runtime, before any worker exists. By default it shuts workers down on
- * SIGINT by itself, racing our ordered shutdown (services, then Temporal, then PostgreSQL):
- * signals are ours. Its log lines go through our logger.
- */
-function installTemporalRuntime(log: Logger, level: TEnv['LOG_LEVEL']): void {
-  const temporalLog = log.child({ component: 'temporal-sdk' });
-  const levels = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN' } as const;
-  const sdkLevel = level in levels ? levels[level as keyof typeof levels] : 'ERROR';
-  const logger = new DefaultLogger(sdkLevel, ({ level: entryLevel, message, meta }) => {
-    temporalLog[entryLevel.toLowerCase() as Lowercase<typeof entryLevel>](meta ?? {}, message);
-  });
-  Runtime.install({ shutdownSignals: [], logger });
-}
-
-/** Search attributes, schema, reference data and, on an embedded database, demo keys (kept in `demoKeysDir`). */
+/** What `migrate` does (schema, reference data, search attributes, schedules), then the demo keys of an embedded database. */
 async function prepare(config: Config, demoKeysDir: string | null, log: Logger): Promise<TDemoKeys | null> {
-  const connection = await Connection.connect({ address: config.temporal.address! });
-  try {
-    const added = await ensureSearchAttributes(connection, config.temporal.namespace);
-    if (added.length > 0) log.info({ added }, 'search attributes added');
-  } finally {
-    await connection.close();
-  }
-  const migration = await migrate(config.databaseUrl!);
-  log.info({ applied: migration.applied }, 'database schema is up to date');
+  await runMigrate(config, log);
+  if (!demoKeysDir) return null;
   const db = createDb(config.databaseUrl!, { max: 2 });
   try {
-    await seedReferenceData(db);
-    return demoKeysDir ? await ensureDemoKeys(db, demoKeysDir) : null;
+    return await ensureDemoKeys(db, demoKeysDir);
   } finally {
     await db.$disconnect();
   }

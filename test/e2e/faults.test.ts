@@ -15,21 +15,19 @@
  *
  * The figures measured go to test-artifacts/faults.json.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createApiKey } from '../../src/keys';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { startFakeResend, type FakeResend } from '../helpers/fake-resend';
 import { makePerson, withoutEmail } from '../helpers/people';
 import { TcpSwitch } from '../helpers/tcp-switch';
-import { findBinary } from '../helpers/temporal';
+import { ROOT, exited, freePort, sleep, spawnProduct, startTemporalServer, until, untilHealthy } from '../helpers/processes';
 
 jest.setTimeout(300_000);
 
-const ROOT = resolve(__dirname, '..', '..');
 const ORG = '1024200033333';
 const figures: Record<string, unknown> = {};
 
@@ -39,7 +37,7 @@ let pgSwitch: TcpSwitch;
 let productDatabaseUrl: string;
 let dataDir: string;
 let temporal: { port: number; dbFile: string; proc?: ChildProcess };
-let product: { port: number; proc?: ChildProcess; log: string[] };
+let product: { port: number; proc?: ChildProcess };
 let admin: string;
 let integrator: string;
 
@@ -52,7 +50,7 @@ beforeAll(async () => {
   productDatabaseUrl = through.toString();
   dataDir = mkdtempSync(join(tmpdir(), 'feedback-faults-'));
   temporal = { port: await freePort(), dbFile: join(dataDir, 'temporal.sqlite') };
-  product = { port: await freePort(), log: [] };
+  product = { port: await freePort() };
   await startTemporal();
   await tdb.db.organization.create({ data: { code: ORG, name: 'ГБУЗ «Больница для отказов»', typeCode: 'healthcare', regionCode: '42', founderLevel: 'regional' } });
   admin = (await createApiKey(tdb.db, { role: 'admin', name: 'ops' })).key;
@@ -219,46 +217,28 @@ test('PostgreSQL unreachable: 503 within a second, a Russian page for citizens, 
 // ---------- the processes ----------
 
 async function startTemporal(): Promise<void> {
-  const cli = findBinary('TEMPORAL_CLI_PATH', 'temporal') ?? 'temporal';
-  const proc = spawn(cli, [
-    'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(temporal.port),
-    '--db-filename', temporal.dbFile, '--log-level', 'error', '--metrics-port', String(await freePort()),
-    '--http-port', String(await freePort()),
-  ], { stdio: 'ignore' });
-  temporal.proc = proc;
-  await until('Temporal listening', () => isListening(temporal.port), 30_000);
+  temporal.proc = await startTemporalServer(temporal.port, temporal.dbFile);
 }
 
 async function startProduct(): Promise<void> {
-  product.log.length = 0;
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/start.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      HOST: '127.0.0.1',
-      PORT: String(product.port),
-      DATA_DIR: dataDir,
-      DATABASE_URL: productDatabaseUrl,
-      TEMPORAL_ADDRESS: `127.0.0.1:${temporal.port}`,
-      TEMPORAL_TASK_QUEUE: 'faults',
-      RESEND_API_KEY: 're_faults',
-      RESEND_BASE_URL: fake.url,
-      PUBLIC_BASE_URL: 'https://feedback.example',
-      FEEDBACK_TIME_SCALE: '86400',
-      RECONCILE_INTERVAL_SECONDS: '1',
-      RECONCILE_GRACE_SECONDS: '2',
-      LOG_LEVEL: 'warn',
-    },
+  const p = spawnProduct('src/start.ts', [], {
+    NODE_ENV: 'development',
+    HOST: '127.0.0.1',
+    PORT: String(product.port),
+    DATA_DIR: dataDir,
+    DATABASE_URL: productDatabaseUrl,
+    TEMPORAL_ADDRESS: `127.0.0.1:${temporal.port}`,
+    TEMPORAL_TASK_QUEUE: 'faults',
+    RESEND_API_KEY: 're_faults',
+    RESEND_BASE_URL: fake.url,
+    PUBLIC_BASE_URL: 'https://feedback.example',
+    FEEDBACK_TIME_SCALE: '86400',
+    RECONCILE_INTERVAL_SECONDS: '1',
+    RECONCILE_GRACE_SECONDS: '2',
+    LOG_LEVEL: 'warn',
   });
-  proc.stdout!.on('data', (d: Buffer) => product.log.push(d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => product.log.push(d.toString()));
-  product.proc = proc;
-  await until('the API answering', async () => (await fetch(`http://127.0.0.1:${product.port}/health`).then((r) => r.status, () => 0)) === 200, 90_000)
-    .catch((err: Error) => {
-      throw new Error(`${err.message}\n${product.log.join('').slice(-3000)}`);
-    });
+  product.proc = p.proc;
+  await untilHealthy(`http://127.0.0.1:${product.port}/health`, p);
 }
 
 // ---------- helpers ----------
@@ -291,40 +271,7 @@ function today(): string {
   return new Date(Date.now() + 3 * 3_600_000).toISOString().slice(0, 10);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
-function exited(proc: ChildProcess): Promise<void> {
-  return proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : new Promise((r) => proc.once('exit', () => r()));
-}
 
-async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
-function isListening(port: number): Promise<boolean> {
-  return new Promise((resolveListening) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolveListening(true);
-    });
-    socket.once('error', () => resolveListening(false));
-  });
-}
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}

@@ -1,0 +1,86 @@
+/**
+ * The composition root: the one place that wires the product's services from their
+ * dependencies. Every process role (src/runtime.ts) and every test harness builds its
+ * services here, so the wiring cannot drift between them. What a caller may replace
+ * (the database client, the Temporal client, the clock, the policy) comes in `overrides`.
+ */
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { poolStats, type Db } from './db/client';
+import type { TimingPolicy } from './domain/policy';
+import type { Mailer } from './mail/mailer';
+import { OutboxMailer } from './mail/outbox-mailer';
+import { ResendMailer } from './mail/resend-mailer';
+import { createMetrics, type Metrics } from './metrics';
+import { Secrets } from './security';
+import { QuestionnaireService } from './services/questionnaires';
+import { ReceiptService } from './services/receipts';
+import { ReportService } from './services/reports';
+import { InvitationGateway } from './temporal/invitations';
+import { ScoringGateway } from './temporal/scoring';
+
+/** The log the services need: pino in production, a silent object in tests. */
+export type ServiceLog = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+export interface Services {
+  config: Config;
+  db: Db;
+  client: Client;
+  secrets: Secrets;
+  mailer: Mailer;
+  policy: TimingPolicy;
+  invitations: InvitationGateway;
+  receipts: ReceiptService;
+  questionnaires: QuestionnaireService;
+  reports: ReportService;
+  scoring: ScoringGateway;
+  /** The process's metrics registry (src/metrics.ts), served at /metrics. */
+  metrics: Metrics;
+}
+
+export interface ServiceOverrides {
+  policy?: TimingPolicy;
+  mailer?: Mailer;
+  /** Off where the server cannot register custom search attributes (the time-skipping test server). */
+  searchAttributes?: boolean;
+  /** The ingestion clock (tests on the time-skipping server use the server's time). */
+  now?: () => Date;
+}
+
+export function policyFromConfig(config: Config): TimingPolicy {
+  return { ...config.policy, timeScale: config.timeScale };
+}
+
+/** MAIL_TRANSPORT decides, as resolved by loadConfig (which refuses `resend` without a key). */
+/** MAIL_TRANSPORT decides, as resolved by loadConfig (which refuses `resend` without a key). */
+export function mailerFromConfig(config: Config, db: Db, log: Pick<Logger, 'info'>): Mailer {
+  const { transport, resendApiKey, from } = config.email;
+  if (transport === 'outbox') return new OutboxMailer(db, log);
+  if (!resendApiKey) throw new Error('MAIL_TRANSPORT=resend needs RESEND_API_KEY');
+  return new ResendMailer(resendApiKey, from);
+}
+
+export function createServices(config: Config, deps: { db: Db; client: Client; log: ServiceLog; metrics?: Metrics }, overrides: ServiceOverrides = {}): Services {
+  const { db, client, log } = deps;
+  const metrics = deps.metrics ?? createMetrics({ defaultMetrics: false });
+  metrics.observePool(poolStats(db));
+  const { taskQueue } = config.temporal;
+  const secrets = new Secrets(config.piiHashKey);
+  const policy = overrides.policy ?? policyFromConfig(config);
+  const invitations = new InvitationGateway(client, taskQueue, policy, overrides.searchAttributes ?? true);
+  return {
+    config,
+    db,
+    client,
+    secrets,
+    policy,
+    mailer: overrides.mailer ?? mailerFromConfig(config, db, log),
+    invitations,
+    receipts: new ReceiptService({ db, secrets, invitations, log, ...(overrides.now && { now: overrides.now }) }),
+    questionnaires: new QuestionnaireService({ db, invitations, log, metrics }),
+    reports: new ReportService({ db, minResponses: config.reportMinResponses }),
+    scoring: new ScoringGateway(client, taskQueue),
+    metrics,
+  };
+}
