@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { REGULATION_POLICY } from '../../src/domain/policy';
+import { createMetrics } from '../../src/metrics';
 import type { Principal } from '../../src/domain/scope';
 import { startReconciler } from '../../src/reconciler';
 import { Secrets } from '../../src/security';
@@ -48,12 +49,18 @@ test('a receipt stored while Temporal was down gets its workflow from the reconc
 
   const gateway = new InvitationGateway(env.client, 'q', REGULATION_POLICY, false);
   const up = new ReceiptService({ db: tdb.db, secrets, invitations: gateway, log: silent });
-  const reconciler = startReconciler({ db: tdb.db, receipts: up, invitations: gateway, intervalMs: 60_000, graceMs: 0, log: silent });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const value = async (metric: { get(): Promise<{ values: { value: number }[] }> }) => (await metric.get()).values[0]?.value ?? 0;
+  const reconciler = startReconciler({ db: tdb.db, receipts: up, invitations: gateway, intervalMs: 60_000, graceMs: 0, log: silent, metrics });
   try {
     expect(await reconciler.tick()).toBe(1);
+    expect(await value(metrics.reconcilerBacklog)).toBe(1);
+    expect(await value(metrics.reconcilerStarted)).toBe(1);
     expect((await handle.describe()).status.name).toBe('RUNNING');
     expect((await tdb.db.receipt.findUniqueOrThrow({ where: { id } })).workflowStartedAt).not.toBeNull();
     expect(await reconciler.tick()).toBe(0);
+    expect(await value(metrics.reconcilerBacklog)).toBe(0);
+    expect(await value(metrics.reconcilerStarted)).toBe(1);
   } finally {
     await reconciler.stop();
   }
