@@ -179,19 +179,24 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /** Keys published in this repository (the tests' default) or in examples. */
 const KNOWN_PII_HASH_KEYS = new Set(['test-pii-hash-key-0123456789abcdef0123456789']);
-/** Words of placeholders; a random key (`openssl rand`, base64) contains one with odds below 1 in 10,000. */
+/**
+ * Words of placeholders, counted only as whole words (at the key's ends or between
+ * characters that are neither letters nor digits: `CHANGEME_…`, `my-test-key`). A random
+ * key must never be refused on an upgrade: base64 holds `test` inside about 1 key in
+ * 17,000, but a word standing alone between `+` or `/` about once in a billion.
+ */
 const PLACEHOLDER_WORDS = ['test', 'example', 'changeme', 'change-me', 'change_me', 'placeholder', 'dummy'];
 const MIN_DISTINCT_CHARACTERS = 8;
 
 /**
  * Why a PII_HASH_KEY is unfit for production, or null: a published key, a placeholder's
- * word anywhere in it (any case), or fewer than 8 distinct characters (`aaaa…`, `0101…`).
+ * word standing alone in it (any case), or fewer than 8 distinct characters (`aaaa…`, `0101…`).
  * The length (at least 32) is the schema's rule, for every environment.
  */
 export function piiHashKeyWeakness(key: string): string | null {
   if (KNOWN_PII_HASH_KEYS.has(key)) return 'is a published test key';
   const lower = key.toLowerCase();
-  const word = PLACEHOLDER_WORDS.find((w) => lower.includes(w));
+  const word = PLACEHOLDER_WORDS.find((w) => new RegExp(`(^|[^a-z0-9])${w}([^a-z0-9]|$)`).test(lower));
   if (word) return `contains "${word}", so it looks like a placeholder`;
   if (new Set(key).size < MIN_DISTINCT_CHARACTERS) return `has fewer than ${MIN_DISTINCT_CHARACTERS} distinct characters`;
   return null;
