@@ -13,6 +13,7 @@ import pino from 'pino';
 import { ConfigError, loadConfig } from './config';
 import { runMigrate, startApi, startWorker, type RunningRole } from './runtime';
 import { installTemporalRuntime } from './temporal/sdk-runtime';
+import { temporalMetricsOptions } from './temporal/worker';
 
 const ROLES = ['api', 'worker', 'migrate'] as const;
 type Role = (typeof ROLES)[number];
@@ -31,7 +32,8 @@ async function main(role: string | undefined): Promise<void> {
     process.exit(1);
   }
   const log = pino({ level: config.logLevel }).child({ role });
-  installTemporalRuntime(log, config.logLevel);
+  // The worker role serves the SDK's own metrics on TEMPORAL_METRICS_PORT (src/metrics.ts has ours).
+  installTemporalRuntime(log, config.logLevel, role === 'worker' ? temporalMetricsOptions(config.metrics.temporalPort) : {});
 
   if (role === 'migrate') {
     const { applied } = await runMigrate(config, log);
