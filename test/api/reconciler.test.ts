@@ -98,3 +98,22 @@ test('the reconciler runs by itself on its interval', async () => {
     await reconciler.stop();
   }
 });
+
+test('a backlog larger than a batch (Temporal was down) drains in one pass, starts in parallel', async () => {
+  const org = await tdb.db.organization.findUniqueOrThrow({ where: { code: ORG.code } });
+  const stored = new Date(Date.now() - 60_000);
+  const backlog = Array.from({ length: 1_200 }, (_, i) => ({
+    integratorId: integrator.integratorId!, externalId: `backlog-${i}`, bodyHash: `h${i}`, organizationId: org.id,
+    serviceKind: 'one_time' as const, serviceDate: stored, minor: false, late: false, receivedAt: stored,
+  }));
+  await tdb.db.receipt.createMany({ data: backlog });
+  const gateway = new InvitationGateway(env.client, 'q', REGULATION_POLICY, false);
+  const up = new ReceiptService({ db: tdb.db, secrets: new Secrets(process.env.PII_HASH_KEY!), invitations: gateway, log: silent });
+  const reconciler = startReconciler({ db: tdb.db, receipts: up, invitations: gateway, intervalMs: 3_600_000, graceMs: 1_000, log: silent });
+  try {
+    expect(await reconciler.tick()).toBeGreaterThanOrEqual(1_200);
+  } finally {
+    await reconciler.stop();
+  }
+  expect(await tdb.db.receipt.count({ where: { externalId: { startsWith: 'backlog-' }, workflowStartedAt: null } })).toBe(0);
+});
