@@ -18,6 +18,7 @@ export const ZEnv = z.object({
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('feedback'),
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   RESEND_API_KEY: z.string().min(1).optional(),
   MAIL_TRANSPORT: z.enum(['resend', 'outbox']).optional(),
   EMAIL_FROM: z.string().default('Оценка качества услуг <feedback@example.test>'),
@@ -55,7 +56,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Connections in the process's pool; the worker runs at most this many activities at once. */
   databasePoolMax: number;
-  temporal: { address: string | undefined; namespace: string; taskQueue: string };
+  /** workflowBundlePath: a prebuilt workflow bundle (scripts/build-workflow-bundle.ts) the worker loads instead of bundling at start. */
+  temporal: { address: string | undefined; namespace: string; taskQueue: string; workflowBundlePath: string | undefined };
   email: { transport: MailTransport; resendApiKey: string | undefined; from: string };
   publicBaseUrl: string;
   piiHashKey: string;
@@ -116,7 +118,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, workflowBundlePath: e.WORKFLOW_BUNDLE_PATH },
     email: { transport, resendApiKey: e.RESEND_API_KEY, from: e.EMAIL_FROM },
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     piiHashKey: e.PII_HASH_KEY,

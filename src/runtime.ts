@@ -122,6 +122,8 @@ async function work(config: Config, log: Logger, services: Services): Promise<Ru
     connection: nativeConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    // The production image's prebuilt bundle (no webpack at start); workflowsPath otherwise.
+    workflowBundle: config.temporal.workflowBundlePath ? { codePath: config.temporal.workflowBundlePath } : undefined,
     maxConcurrentActivities: config.databasePoolMax,
     deps: { db, mailer, secrets, publicBaseUrl: config.publicBaseUrl, log, metrics },
   });

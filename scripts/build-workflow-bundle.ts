@@ -1,0 +1,28 @@
+/**
+ * Bundles the workflow code once, at image build time (`npm run build`), like Temporal's
+ * samples-typescript `production/`: the worker then loads it with `workflowBundle: { codePath }`
+ * when WORKFLOW_BUNDLE_PATH points at it, instead of running webpack at every start.
+ *
+ *   tsx scripts/build-workflow-bundle.ts [out]   # default dist/workflow-bundle.js
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+
+export async function buildWorkflowBundle(out: string): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, code);
+  return out;
+}
+
+if (require.main === module) {
+  const out = resolve(process.argv[2] ?? resolve(__dirname, '..', 'dist', 'workflow-bundle.js'));
+  buildWorkflowBundle(out).then(
+    (path) => process.stdout.write(`workflow bundle written to ${path}\n`),
+    (err: unknown) => {
+      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
