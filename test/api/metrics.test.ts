@@ -4,6 +4,7 @@
  * liveness, /ready names the dependency that is down; X-Request-Id comes back in the header
  * and in a problem's `instance`.
  */
+import pino from 'pino';
 import { createTestApp, type TestApp } from './app-helper';
 import { GOOD_ANSWERS, openLink } from './citizen-helper';
 import { receiptBody } from './receipt-body';
@@ -123,10 +124,14 @@ test('/ready answers 503 naming Temporal when it does not answer; /health stays 
   }
 }, 120_000);
 
-test('METRICS_TOKEN, when set, is required as a bearer token', async () => {
+test('METRICS_TOKEN, when set, is required as a bearer token; each request line carries its request id', async () => {
   const token = 'metrics-token-0123456789';
-  const guarded = await createTestApp({ env: { METRICS_TOKEN: token } });
+  const lines: { reqId?: string; msg?: string; route?: string }[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const guarded = await createTestApp({ env: { METRICS_TOKEN: token }, logger });
   try {
+    await guarded.call(null, { method: 'GET', url: '/health', headers: { 'x-request-id': 'probe-7' } });
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'request completed', route: '/health', reqId: 'probe-7' }));
     const refused = await guarded.call(null, { method: 'GET', url: '/metrics' });
     expect(refused.statusCode).toBe(401);
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
