@@ -7,10 +7,11 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, type Logger } from '@temporalio/worker';
 
-export async function buildWorkflowBundle(out: string): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+/** Writes the bundle to `out`; `logger`: the SDK's (webpack's report at INFO), default the console. */
+export async function buildWorkflowBundle(out: string, logger?: Logger): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), ...(logger && { logger }) });
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, code);
   return out;
