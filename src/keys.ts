@@ -111,6 +111,12 @@ export async function principalForKey(db: Db, key: string, now = new Date()): Pr
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     await touch(db, row.id, now);
   }
+  return principalOfRow(row);
+}
+
+type KeyRow = NonNullable<Awaited<ReturnType<Db['apiKey']['findUnique']>>>;
+
+function principalOfRow(row: KeyRow): Principal {
   return {
     keyId: row.id,
     name: row.name,
@@ -120,6 +126,41 @@ export async function principalForKey(db: Db, key: string, now = new Date()): Pr
     sectors: row.sectors,
     organizationCode: row.organizationCode,
   };
+}
+
+const API_KEY_CACHE_ENTRIES = 10_000;
+
+/**
+ * Key look-ups cached per process for a few seconds (by the key's hash; unknown keys too),
+ * so a busy integrator costs one query per key every `ttlMs` (API_KEY_CACHE_SECONDS)
+ * instead of one a request. Expiry is checked on every use; revocation is seen when the entry is refreshed.
+ */
+export class ApiKeyCache {
+  private readonly entries = new Map<string, { row: KeyRow | null; fetchedAt: number; touchedAt: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly ttlMs: number,
+  ) {}
+
+  async principal(key: string, now = new Date()): Promise<Principal | null> {
+    const hash = sha256(key);
+    let entry = this.entries.get(hash);
+    if (!entry || now.getTime() - entry.fetchedAt >= this.ttlMs) {
+      const row = await this.db.apiKey.findUnique({ where: { keyHash: hash } });
+      entry = { row, fetchedAt: now.getTime(), touchedAt: row?.lastUsedAt?.getTime() ?? 0 };
+      this.entries.delete(hash);
+      this.entries.set(hash, entry);
+      if (this.entries.size > API_KEY_CACHE_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    }
+    const { row } = entry;
+    if (!row || !usable(row, now)) return null;
+    if (now.getTime() - entry.touchedAt >= LAST_USED_RESOLUTION_MS) {
+      entry.touchedAt = now.getTime();
+      await touch(this.db, row.id, now);
+    }
+    return principalOfRow(row);
+  }
 }
 
 /**

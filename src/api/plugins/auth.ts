@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Principal, RoleName } from '../../domain/scope';
-import { principalForKey } from '../../keys';
+import { ApiKeyCache } from '../../keys';
 import { sendProblem } from '../problem';
 
 declare module 'fastify' {
@@ -20,10 +20,11 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     app.decorateRequest('principal', null);
+    const keys = new ApiKeyCache(app.deps.db, app.deps.config.apiKeyCacheMs);
     app.decorate('authorize', (...roles: RoleName[]) => async (request: FastifyRequest, reply: FastifyReply) => {
       const header = request.headers.authorization ?? '';
       const match = /^Bearer\s+(\S+)$/i.exec(header);
-      const principal = match ? await principalForKey(app.deps.db, match[1]) : null;
+      const principal = match ? await keys.principal(match[1]) : null;
       if (!principal) {
         reply.header('www-authenticate', 'Bearer');
         return sendProblem(reply, 401, match ? 'The API key is unknown, revoked or expired' : 'An API key is required: Authorization: Bearer <key>');
