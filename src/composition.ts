@@ -5,7 +5,6 @@
  * (the database client, the Temporal client, the clock, the policy) comes in `overrides`.
  */
 import type { Client } from '@temporalio/client';
-import type { Logger } from 'pino';
 import type { Config } from './config';
 import { poolStats, type Db } from './db/client';
 import type { TimingPolicy } from './domain/policy';
@@ -21,7 +20,11 @@ import { InvitationGateway } from './temporal/invitations';
 import { ScoringGateway } from './temporal/scoring';
 
 /** The log the services need: pino in production, a silent object in tests. */
-export type ServiceLog = Pick<Logger, 'info' | 'warn' | 'error'>;
+export interface ServiceLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
 
 export interface Services {
   config: Config;
@@ -53,8 +56,7 @@ export function policyFromConfig(config: Config): TimingPolicy {
 }
 
 /** MAIL_TRANSPORT decides, as resolved by loadConfig (which refuses `resend` without a key). */
-/** MAIL_TRANSPORT decides, as resolved by loadConfig (which refuses `resend` without a key). */
-export function mailerFromConfig(config: Config, db: Db, log: Pick<Logger, 'info'>): Mailer {
+export function mailerFromConfig(config: Config, db: Db, log: Pick<ServiceLog, 'info'>): Mailer {
   const { transport, resendApiKey, from } = config.email;
   if (transport === 'outbox') return new OutboxMailer(db, log);
   if (!resendApiKey) throw new Error('MAIL_TRANSPORT=resend needs RESEND_API_KEY');

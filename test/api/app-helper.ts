@@ -6,18 +6,14 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Logger } from 'pino';
 import { buildApp } from '../../src/api/app';
+import { createServices } from '../../src/composition';
 import { loadConfig } from '../../src/config';
 import { REGULATION_POLICY } from '../../src/domain/policy';
 import type { RoleName } from '../../src/domain/scope';
 import { createApiKey } from '../../src/keys';
 import { OutboxMailer } from '../../src/mail/outbox-mailer';
-import { createMetrics, type Metrics } from '../../src/metrics';
-import { Secrets } from '../../src/security';
-import { QuestionnaireService } from '../../src/services/questionnaires';
-import { ReceiptService } from '../../src/services/receipts';
-import { ReportService } from '../../src/services/reports';
-import { ScoringGateway } from '../../src/temporal/scoring';
-import { InvitationGateway } from '../../src/temporal/invitations';
+import type { Metrics } from '../../src/metrics';
+import type { Secrets } from '../../src/security';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { timeSkippingEnv } from '../helpers/temporal';
 
@@ -45,26 +41,15 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const [tdb, env] = await Promise.all([createTestDatabase('api'), timeSkippingEnv()]);
   const config = loadConfig({ ...process.env, ...options.env, DATABASE_URL: tdb.url });
-  const secrets = new Secrets(config.piiHashKey);
-  const invitations = new InvitationGateway(env.client, 'api-tests', REGULATION_POLICY, false);
-  const receipts = new ReceiptService({ db: tdb.db, secrets, invitations, log: silent });
-  const metrics = createMetrics({ defaultMetrics: false });
-  const questionnaires = new QuestionnaireService({ db: tdb.db, invitations, log: silent, metrics });
-  const reports = new ReportService({ db: tdb.db, minResponses: config.reportMinResponses });
-  const scoring = new ScoringGateway(env.client, 'api-tests');
-  const app = await buildApp({
-    config,
-    db: tdb.db,
-    secrets,
-    invitations,
-    receipts,
-    questionnaires,
-    reports,
-    scoring,
-    mailer: new OutboxMailer(tdb.db, silent),
-    temporalHealthy: options.temporalHealthy ?? (async () => true),
-    metrics,
-  }, options.logger);
+  // The services as every role wires them (src/composition.ts); the workflows wait on a
+  // task queue no worker polls, and the time-skipping server has no custom search attributes.
+  const services = createServices(
+    { ...config, temporal: { ...config.temporal, taskQueue: 'api-tests' } },
+    { db: tdb.db, client: env.client, log: silent },
+    { policy: REGULATION_POLICY, searchAttributes: false, mailer: new OutboxMailer(tdb.db, silent) },
+  );
+  const { secrets, metrics } = services;
+  const app = await buildApp({ ...services, temporalHealthy: options.temporalHealthy ?? (async () => true) }, options.logger);
   await tdb.db.organization.create({
     data: { code: ORG.code, name: 'ГБУЗ «Кемеровская областная больница»', typeCode: ORG.type, regionCode: ORG.region, founderLevel: 'regional' },
   });

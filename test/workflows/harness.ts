@@ -8,14 +8,14 @@ import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
+import { createServices } from '../../src/composition';
+import { loadConfig } from '../../src/config';
 import { moscowDate } from '../../src/domain/dates';
 import { REGULATION_POLICY, type TimingPolicy } from '../../src/domain/policy';
 import type { Principal } from '../../src/domain/scope';
 import type { Mailer } from '../../src/mail/mailer';
 import { ResendMailer } from '../../src/mail/resend-mailer';
 import { Secrets } from '../../src/security';
-import { ReceiptService } from '../../src/services/receipts';
-import { InvitationGateway } from '../../src/temporal/invitations';
 import { invitationWorkflowId, type InvitationOutcome } from '../../src/temporal/shared';
 import { createWorker } from '../../src/temporal/worker';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
@@ -84,13 +84,9 @@ export async function createHarness(): Promise<Harness> {
 
   async function post(body: Record<string, unknown>, policy: TimingPolicy = REGULATION_POLICY) {
     const now = new Date(await env.currentTimeMs());
-    const service = new ReceiptService({
-      db: tdb.db,
-      secrets,
-      invitations: new InvitationGateway(env.client, taskQueue, policy, false),
-      log: silentLog,
-      now: () => now,
-    });
+    // Wired as every role wires it (src/composition.ts), at the test server's time.
+    const config = loadConfig({ ...process.env, DATABASE_URL: tdb.url, TEMPORAL_TASK_QUEUE: taskQueue });
+    const { receipts: service } = createServices(config, { db: tdb.db, client: env.client, log: silentLog }, { policy, searchAttributes: false, now: () => now });
     const outcome = await service.ingest(integrator, { externalId: randomUUID(), organization: orgCode, ...body });
     if (outcome.kind !== 'accepted') throw new Error(`receipt not accepted: ${JSON.stringify(outcome)}`);
     return { id: outcome.receipt.id, workflowId: invitationWorkflowId(outcome.receipt.id) };
