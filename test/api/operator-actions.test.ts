@@ -71,20 +71,29 @@ test('a lost completion is re-sent with a back-off shared by every process', asy
     const history = await t.env.client.workflow.getHandle(workflowId).fetchHistory();
     return history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'completed').length;
   };
-  const processes = [reconciler(1_000), reconciler(1_000), reconciler(1_000)];
+  // Three processes; grace 10 s, so the waits between re-sends are 20 s, 40 s, … (the time
+  // since the last re-send is set in the database, so a slow machine cannot blur it).
+  const processes = [reconciler(10_000), reconciler(10_000), reconciler(10_000)];
+  const round = { invitationId_round: { invitationId, round: 1 } };
+  const lastResentAgo = (ms: number) => t.tdb.db.invitationRound.update({ where: round, data: { resignaledAt: new Date(Date.now() - ms) } });
+  const passes = async () => {
+    for (let i = 0; i < 3; i++) await Promise.all(processes.map((p) => p.tick()));
+  };
   try {
-    for (let i = 0; i < 5; i++) await Promise.all(processes.map((p) => p.tick()));
+    await passes();
     expect(await signalsSent()).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
-    for (let i = 0; i < 5; i++) await Promise.all(processes.map((p) => p.tick()));
-    expect(await signalsSent()).toBe(1); // the wait doubles: 2 s after the first re-send
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    for (let i = 0; i < 5; i++) await Promise.all(processes.map((p) => p.tick()));
-    expect(await signalsSent()).toBe(2); // then 4 s, 8 s, … up to a day
+    await lastResentAgo(15_000);
+    await passes();
+    expect(await signalsSent()).toBe(1); // 15 s < 20 s
+    await lastResentAgo(25_000);
+    await passes();
+    expect(await signalsSent()).toBe(2);
+    await lastResentAgo(30_000);
+    await passes();
+    expect(await signalsSent()).toBe(2); // 30 s < 40 s: the wait doubled
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
   }
-  expect(await t.tdb.db.invitationRound.findUniqueOrThrow({ where: { invitationId_round: { invitationId, round: 1 } } }))
-    .toMatchObject({ resignalCount: 2 });
+  expect(await t.tdb.db.invitationRound.findUniqueOrThrow({ where: round })).toMatchObject({ resignalCount: 2 });
   expect((await invitation(receiptId)).status).toBe('active');
 });
