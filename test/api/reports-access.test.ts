@@ -357,7 +357,9 @@ test.each(CASES.map((c) => [`${c.id} → ${c.status}`, c] as const))('%s', (_nam
   const named = [...new URL(c.url, 'http://x').searchParams.values()];
   expect({
     type: res.headers['content-type'],
-    fields: Object.keys(body).filter((k) => !['type', 'title', 'status', 'detail', 'errors'].includes(k)),
+    fields: Object.keys(body).filter((k) => !['type', 'title', 'status', 'detail', 'errors', 'instance'].includes(k)),
+    // The problem's instance is the request's id, nothing of the data.
+    instance: /^urn:request:[\w.-]+$/.test(String(body.instance)),
     status: body.status,
     organizations: ORGS.filter((o) => !named.includes(o.code) && res.body.includes(o.code)).map((o) => o.code),
     names: res.body.includes('Организация'),
@@ -366,7 +368,7 @@ test.each(CASES.map((c) => [`${c.id} → ${c.status}`, c] as const))('%s', (_nam
       .filter((v) => !named.includes(v) && !named.some((n) => SECTOR_OF[n as TypeCode] === v)),
     errors: c.status === 422 ? body.errors.map((e: { path: string }) => e.path).sort() : undefined,
   }).toEqual({
-    type: expect.stringContaining('application/problem+json'), fields: [], status: c.status, organizations: [], names: false, places: [],
+    type: expect.stringContaining('application/problem+json'), fields: [], instance: true, status: c.status, organizations: [], names: false, places: [],
     errors: c.status === 422 ? c.unknown : undefined,
   });
 });

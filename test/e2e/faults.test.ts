@@ -26,7 +26,7 @@ import { makePerson, withoutEmail } from '../helpers/people';
 import { TcpSwitch } from '../helpers/tcp-switch';
 import { ROOT, exited, freePort, sleep, spawnProduct, startTemporalServer, until, untilHealthy } from '../helpers/processes';
 
-jest.setTimeout(300_000);
+jest.setTimeout(600_000);
 
 const ORG = '1024200033333';
 const figures: Record<string, unknown> = {};
@@ -86,7 +86,7 @@ test('SIGKILL in the middle of 300 lifecycles, restart: every citizen e-mailed e
   await startProduct();
 
   await until('every invitation closed', async () =>
-    (await tdb.db.invitation.count({ where: { receiptId: { in: ids }, status: 'closed' } })) === ids.length, 120_000);
+    (await tdb.db.invitation.count({ where: { receiptId: { in: ids }, status: 'closed' } })) === ids.length, 300_000);
   const keys = fake.delivered.map((m) => m.idempotencyKey);
   expect(new Set(keys).size).toBe(keys.length); // no key delivered twice
   expect(keys).toHaveLength(300); // one e-mail per citizen
