@@ -44,6 +44,8 @@ export const ZEnv = z.object({
   EMBEDDED_TEMPORAL_UI_PORT: ZPort.default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(200).default(10),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(2_000),
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3_600).default(45),
   TRUST_PROXY: z.string().optional(),
 });
 export type TEnv = z.infer<typeof ZEnv>;
@@ -57,6 +59,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Connections in the process's pool; the worker runs at most this many activities at once. */
   databasePoolMax: number;
+  /** The worker's tuning: workflows kept in memory, and how long a SIGTERM waits for running activities. */
+  worker: { maxCachedWorkflows: number; shutdownGraceMs: number };
   /** workflowBundlePath: a prebuilt workflow bundle (scripts/build-workflow-bundle.ts) the worker loads instead of bundling at start. */
   temporal: { address: string | undefined; namespace: string; taskQueue: string; workflowBundlePath: string | undefined };
   email: { transport: MailTransport; resendApiKey: string | undefined; from: string };
@@ -121,6 +125,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000 },
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, workflowBundlePath: e.WORKFLOW_BUNDLE_PATH },
     email: { transport, resendApiKey: e.RESEND_API_KEY, from: e.EMAIL_FROM },
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),

@@ -125,6 +125,8 @@ async function work(config: Config, log: Logger, services: Services): Promise<Ru
     // The production image's prebuilt bundle (no webpack at start); workflowsPath otherwise.
     workflowBundle: config.temporal.workflowBundlePath ? { codePath: config.temporal.workflowBundlePath } : undefined,
     maxConcurrentActivities: config.databasePoolMax,
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    shutdownGraceMs: config.worker.shutdownGraceMs,
     deps: { db, mailer, secrets, publicBaseUrl: config.publicBaseUrl, log, metrics },
   });
   const workerRun = worker.run();

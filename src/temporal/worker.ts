@@ -17,6 +17,10 @@ export async function createWorker(options: {
    * and retry with a growing back-off, so the default is the pool's size.
    */
   maxConcurrentActivities?: number;
+  /** Workflows kept in memory between tasks; an evicted one is replayed from its history on its next task. */
+  maxCachedWorkflows?: number;
+  /** How long a shutdown waits for running activities before cancelling them. */
+  shutdownGraceMs?: number;
 }): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
@@ -25,6 +29,8 @@ export async function createWorker(options: {
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(options.deps),
     ...(options.maxConcurrentActivities && { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities }),
+    ...(options.maxCachedWorkflows !== undefined && { maxCachedWorkflows: options.maxCachedWorkflows }),
+    ...(options.shutdownGraceMs !== undefined && { shutdownGraceTime: options.shutdownGraceMs }),
   });
 }
 
