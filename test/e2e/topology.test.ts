@@ -3,7 +3,8 @@
  * then two `api` and two `worker` processes against one Temporal dev server and one
  * PostgreSQL, a fake Resend over HTTP, one policy day = 1 s. Receipts posted round-robin to
  * both APIs all complete their lifecycle exactly once; a SIGTERM to one worker in the
- * middle drains it without losing anything; the schedules exist once.
+ * middle drains it without losing anything; the schedules exist once; the APIs' receipt
+ * counters add up to what was posted.
  *
  * Start time per role and memory per process go to test-artifacts/topology.json.
  */
@@ -101,8 +102,8 @@ test('migrate twice at once, two APIs and two workers: every receipt lives its l
   const [api1, api2, worker1, worker2] = await Promise.all([
     role('api', { PORT: String(apiPorts[0]) }),
     role('api', { PORT: String(apiPorts[1]) }),
-    role('worker', { LOG_LEVEL: 'info' }),
-    role('worker', { LOG_LEVEL: 'info' }),
+    role('worker', { LOG_LEVEL: 'info', METRICS_PORT: '0', TEMPORAL_METRICS_PORT: String(await freePort()) }),
+    role('worker', { LOG_LEVEL: 'info', METRICS_PORT: '0', TEMPORAL_METRICS_PORT: String(await freePort()) }),
   ]);
   figures.startSeconds = { api: [api1.startSeconds, api2.startSeconds], worker: [worker1.startSeconds, worker2.startSeconds] };
   const apis = apiPorts.map((port) => `http://127.0.0.1:${port}`);
@@ -122,6 +123,14 @@ test('migrate twice at once, two APIs and two workers: every receipt lives its l
     expect(res.status).toBe(202);
     return res.body.id;
   }));
+
+  // The APIs' counters add up to what was posted.
+  const accepted = async (base: string) => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    return Number(/^feedback_receipts_total\{outcome="accepted"\} (\d+)/m.exec(text)?.[1] ?? NaN);
+  };
+  const perApi = await Promise.all(apis.map(accepted));
+  expect(perApi).toEqual([20, 20]);
 
   // In the middle of the lifecycles: SIGTERM one worker; it drains and exits cleanly.
   await until('the first e-mails', () => fake.delivered.length > 0, 30_000);
