@@ -26,17 +26,12 @@ import type { Client as PgClient } from 'pg';
 import type { AddressInfo } from 'node:net';
 import type { Client as TemporalClient } from '@temporalio/client';
 import { buildApp } from '../src/api/app';
+import { createServices } from '../src/composition';
 import { loadConfig } from '../src/config';
 import { REGULATION_POLICY } from '../src/domain/policy';
 import { ITEM_KEYS } from '../src/domain/questionnaire';
 import { createApiKey } from '../src/keys';
 import { OutboxMailer } from '../src/mail/outbox-mailer';
-import { Secrets } from '../src/security';
-import { QuestionnaireService } from '../src/services/questionnaires';
-import { ReceiptService } from '../src/services/receipts';
-import { ReportService } from '../src/services/reports';
-import { InvitationGateway } from '../src/temporal/invitations';
-import { ScoringGateway } from '../src/temporal/scoring';
 import type { LoadPlan, LoadResult, Scenario } from './lib/load-client';
 import { fmt, insertOrganizations, ms, percentile, serverSettings, withScratchDatabase } from './lib/scratch-db';
 
@@ -158,21 +153,10 @@ async function main(): Promise<void> {
       PUBLIC_BASE_URL: 'http://127.0.0.1',
       PII_HASH_KEY: process.env.PII_HASH_KEY ?? 'bench-pii-hash-key-0123456789abcdef0123456789',
     });
-    const secrets = new Secrets(config.piiHashKey);
-    const reports = new ReportService({ db, minResponses: config.reportMinResponses, cacheEntries: CACHE ? undefined : 0 });
-    const invitations = new InvitationGateway(noTemporal, 'bench', REGULATION_POLICY);
-    const app = await buildApp({
-      config,
-      db,
-      secrets,
-      invitations,
-      receipts: new ReceiptService({ db, secrets, invitations, log: silent }),
-      questionnaires: new QuestionnaireService({ db, invitations, log: silent }),
-      reports,
-      scoring: new ScoringGateway(noTemporal, 'bench'),
-      mailer: new OutboxMailer(db, silent),
-      temporalHealthy: async () => true,
+    const services = createServices(config, { db, client: noTemporal, log: silent }, {
+      policy: REGULATION_POLICY, mailer: new OutboxMailer(db, silent), ...(!CACHE && { reportCacheEntries: 0 }),
     });
+    const app = await buildApp({ ...services, temporalHealthy: async () => true });
     try {
       await app.listen({ host: '127.0.0.1', port: 0 });
       const { port } = app.server.address() as AddressInfo;

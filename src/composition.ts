@@ -49,6 +49,8 @@ export interface ServiceOverrides {
   searchAttributes?: boolean;
   /** The ingestion clock (tests on the time-skipping server use the server's time). */
   now?: () => Date;
+  /** Report answers cached per process (0: off, for a benchmark without the cache). */
+  reportCacheEntries?: number;
 }
 
 export function policyFromConfig(config: Config): TimingPolicy {
@@ -81,7 +83,7 @@ export function createServices(config: Config, deps: { db: Db; client: Client; l
     invitations,
     receipts: new ReceiptService({ db, secrets, invitations, log, ...(overrides.now && { now: overrides.now }) }),
     questionnaires: new QuestionnaireService({ db, invitations, log, metrics }),
-    reports: new ReportService({ db, minResponses: config.reportMinResponses }),
+    reports: new ReportService({ db, minResponses: config.reportMinResponses, ...(overrides.reportCacheEntries !== undefined && { cacheEntries: overrides.reportCacheEntries }) }),
     scoring: new ScoringGateway(client, taskQueue),
     metrics,
   };

@@ -9,17 +9,12 @@ import { createServer, type AddressInfo, type Server, type Socket, connect } fro
 import { Client } from '@temporalio/client';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../../src/api/app';
+import { createServices } from '../../src/composition';
 import { loadConfig } from '../../src/config';
 import { createDb, type Db } from '../../src/db/client';
 import { REGULATION_POLICY } from '../../src/domain/policy';
 import { createApiKey } from '../../src/keys';
 import { OutboxMailer } from '../../src/mail/outbox-mailer';
-import { Secrets } from '../../src/security';
-import { QuestionnaireService } from '../../src/services/questionnaires';
-import { ReceiptService } from '../../src/services/receipts';
-import { ReportService } from '../../src/services/reports';
-import { InvitationGateway } from '../../src/temporal/invitations';
-import { ScoringGateway } from '../../src/temporal/scoring';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -37,21 +32,10 @@ interface Harness {
 async function appOn(databaseUrl: string, connectTimeoutMs?: number): Promise<Harness> {
   const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl });
   const db = createDb(databaseUrl, { max: 4, connectTimeoutMs });
-  const temporal = new Client();
-  const secrets = new Secrets(config.piiHashKey);
-  const invitations = new InvitationGateway(temporal, 'unavailable-tests', REGULATION_POLICY, false);
-  const app = await buildApp({
-    config,
-    db,
-    secrets,
-    invitations,
-    receipts: new ReceiptService({ db, secrets, invitations, log: silent }),
-    questionnaires: new QuestionnaireService({ db, invitations, log: silent }),
-    reports: new ReportService({ db, minResponses: config.reportMinResponses }),
-    scoring: new ScoringGateway(temporal, 'unavailable-tests'),
-    mailer: new OutboxMailer(db, silent),
-    temporalHealthy: async () => true,
+  const services = createServices(config, { db, client: new Client(), log: silent }, {
+    policy: REGULATION_POLICY, searchAttributes: false, mailer: new OutboxMailer(db, silent),
   });
+  const app = await buildApp({ ...services, temporalHealthy: async () => true });
   return {
     app,
     db,
