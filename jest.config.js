@@ -10,6 +10,9 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(content-disposition|cookie)/)'],
   setupFiles: ['<rootDir>/test/helpers/env.ts'],
+  // PostgreSQL for the tests: the machine's, or an embedded one on a bare machine.
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   testTimeout: 120_000,
   maxWorkers: 2,
 };
