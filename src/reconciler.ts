@@ -133,18 +133,17 @@ export function startReconciler(options: {
       const liveness = await invitations.liveness(receiptId);
       if (liveness === 'closed' || liveness === 'missing') receiptIds.add(receiptId);
     }
+    // Every id here is known to have ended (a terminated or failed run is final; the ids are
+    // never reused): close what is still open, or never got its invitation row.
     let closed = 0;
     for (const receiptId of receiptIds) {
+      const receipt = await db.receipt.findUnique({ where: { id: receiptId }, select: { invitation: { select: { status: true } } } });
       // A workflow whose receipt row is gone (it failed on that) has nothing left to close.
-      if ((await db.receipt.count({ where: { id: receiptId } })) === 0) continue;
-      const open = await db.invitation.count({ where: { receiptId, status: { in: ['pending', 'active'] } } });
-      const none = open === 0 && (await db.invitation.count({ where: { receiptId } })) === 0;
-      if ((open > 0 || none) && (await invitations.liveness(receiptId)) !== 'running') {
-        try {
-          if (await closeInvitationRow(db, receiptId, 'workflow_closed', new Date())) closed++;
-        } catch (err) {
-          log.error({ receiptId, error: (err as Error).message }, 'sweep could not close a link; the next pass retries');
-        }
+      if (!receipt || (receipt.invitation && !['pending', 'active'].includes(receipt.invitation.status))) continue;
+      try {
+        if (await closeInvitationRow(db, receiptId, 'workflow_closed', new Date())) closed++;
+      } catch (err) {
+        log.error({ receiptId, error: (err as Error).message }, 'sweep could not close a link; the next pass retries');
       }
     }
     if (closed > 0) log.info({ closed }, 'sweep closed the links of ended workflows');

@@ -50,6 +50,10 @@ async function connect(config: Config, log: Logger): Promise<{ services: Service
   };
 }
 
+function schedulesOf(config: Config) {
+  return { taskQueue: config.temporal.taskQueue, provisionalIntervalMinutes: config.provisionalIntervalMinutes };
+}
+
 function temporalAddress(config: Config): string {
   return config.temporal.address ?? '127.0.0.1:7233';
 }
@@ -108,7 +112,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<{ applied
     const added = await ensureSearchAttributes(connection, config.temporal.namespace);
     if (added.length > 0) log.info({ added }, 'search attributes added');
     const client = new Client({ connection, namespace: config.temporal.namespace });
-    await ensureSchedules(client, { taskQueue: config.temporal.taskQueue, provisionalIntervalMinutes: config.provisionalIntervalMinutes });
+    await ensureSchedules(client, schedulesOf(config));
   } finally {
     await connection.close();
   }
@@ -156,13 +160,17 @@ async function listen(config: Config, log: Logger, services: Services, connectio
 
 /**
  * `all`: worker, API and reconciler in one process with one set of clients (what `npm
- * start` runs after preparing the database). Creates or updates the schedules itself,
- * since no separate `migrate` runs in this mode.
+ * start` runs after `runMigrate`). Callers that prepared the database otherwise (the tests'
+ * own migrated databases) ask it to create or update the schedules too.
  */
-export async function runServices(config: Config, log: Logger): Promise<{ apiUrl: string; close(): Promise<void> }> {
+export async function runServices(
+  config: Config,
+  log: Logger,
+  options: { schedules?: boolean } = {},
+): Promise<{ apiUrl: string; close(): Promise<void> }> {
   const clients = await connect(config, log);
   const worker = await work(config, log, clients.services);
-  await ensureSchedules(clients.services.client, { taskQueue: config.temporal.taskQueue, provisionalIntervalMinutes: config.provisionalIntervalMinutes });
+  if (options.schedules ?? true) await ensureSchedules(clients.services.client, schedulesOf(config));
   const api = await listen(config, log, clients.services, clients.connection);
   log.info({ apiUrl: api.apiUrl, mail: clients.services.mailer.kind, timeScale: config.timeScale }, 'services started');
   return {

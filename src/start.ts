@@ -164,7 +164,7 @@ async function start(env: Env, settings: TEnv, log: Logger, shutdown: Shutdown):
   const demoKeys = await prepare(config, postgres ? dataDir : null, log);
 
   installTemporalRuntime(log, settings.LOG_LEVEL);
-  const services = await runServices(config, log);
+  const services = await runServices(config, log, { schedules: false }); // runMigrate (in prepare) made them
   shutdown.add('services', { stop: () => services.close() });
   log.info({ ms: Date.now() - started }, 'started');
   process.stdout.write(banner({ apiUrl: services.apiUrl, temporal, config, dataDir, demoKeys }));
