@@ -10,10 +10,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { freePort, isListening, sleep } from '../helpers/processes';
 
 const ROOT = resolve(__dirname, '..', '..');
 const START_TIMEOUT_MS = 150_000;
@@ -202,9 +202,6 @@ function recordFigure(name: string, value: number): void {
   writeFileSync(file, `${JSON.stringify({ ...figures, [name]: value }, null, 2)}\n`);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((done) => setTimeout(done, ms));
-}
 
 function startService(): Run {
   const env: NodeJS.ProcessEnv = {
@@ -286,24 +283,4 @@ function killFromPidFile(file: string, signal: NodeJS.Signals): void {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
-function isListening(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      done(true);
-    });
-    socket.once('error', () => done(false));
-  });
-}
