@@ -1,7 +1,8 @@
 /**
- * A citizen in a real browser: headless Debian Chromium (playwright-core) on a phone-sized
- * screen opens the link from an e-mail that the real workflow sent (the real runtime on the
- * Temporal dev server, real Postgres, the real Resend SDK talking to a fake Resend), answers
+ * A citizen in a real browser: headless Chromium (playwright-core; the system's, else the
+ * packaged one, see test/helpers/browser.ts) on a phone-sized screen opens the link from an
+ * e-mail that the real workflow sent (the real runtime on the Temporal dev server, real
+ * Postgres, the real Resend SDK talking to a fake Resend), answers
  * the questionnaire with the keyboard only, first wrongly then rightly, and lands on the
  * thank-you page; the answer is in the database and the workflow has closed the link.
  * Every page passes axe-core (WCAG 2.1 A/AA: no serious or critical violation) under the

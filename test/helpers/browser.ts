@@ -1,18 +1,66 @@
 /**
- * A real browser for tests: Debian's Chromium (`apt-get install chromium`; `.ci/run`
- * installs it when missing) driven by playwright-core, plus axe-core for accessibility
- * checks and a watch for Content-Security-Policy violations.
+ * A real browser for tests: a Chromium driven by playwright-core, plus axe-core for
+ * accessibility checks and a watch for Content-Security-Policy violations.
+ *
+ * Which Chromium (`BROWSER_EXECUTABLE`, see chromiumExecutable): the system's
+ * (`/usr/bin/chromium`, Debian's `apt-get install chromium`; `.ci/run` installs it) where
+ * present, else the one shipped inside the npm package `@sparticuz/chromium` (a devDependency:
+ * `npm install` brings it, brotli-compressed, and its first launch unpacks it to
+ * `$TMPDIR/chromium`, about a second). So a bare machine needs nothing from its system.
  *
  * axe-core goes in with `page.evaluate(source)`: Playwright evaluates through the DevTools
  * protocol, which the page's CSP does not govern, so the pages keep their real CSP while
  * axe runs (`page.addScriptTag({ content })` adds an inline <script>, which the CSP blocks,
  * as it should; no `bypassCSP` context is needed).
  */
+import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
+import packagedChromium from '@sparticuz/chromium';
 import axe from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** Where a system Chromium is looked for, in this order (Debian, then Ubuntu/Fedora names). */
+export const SYSTEM_CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+
+export interface ChromiumExecutable {
+  path: string;
+  /** `system`: installed on the machine; `bundled`: unpacked from @sparticuz/chromium; `path`: BROWSER_EXECUTABLE named it. */
+  source: 'system' | 'bundled' | 'path';
+}
+
+/**
+ * The Chromium the tests launch, by `BROWSER_EXECUTABLE`:
+ * - unset or `auto`: the system's where present, else the packaged one;
+ * - `system`: the system's, or an error saying none is installed;
+ * - `bundled`: the packaged one, even where the system has its own (to try the fallback);
+ * - anything else: the path of a Chromium executable.
+ *
+ * The package is pinned to 147.0.0 in package.json: every later release (147.0.1 on) wants
+ * Node ^22.17, while this project supports Node >= 20.19 (and CI runs 20); 147.0.0 declares
+ * Node >= 20.11 and was tried on Node 20 (launch, pages, screenshots).
+ */
+export async function chromiumExecutable(choice = process.env.BROWSER_EXECUTABLE): Promise<ChromiumExecutable> {
+  const wanted = choice?.trim() || 'auto';
+  if (wanted === 'bundled') return { path: await packagedChromium.executablePath(), source: 'bundled' };
+  if (wanted !== 'auto' && wanted !== 'system') {
+    if (!isExecutable(wanted)) throw new Error(`BROWSER_EXECUTABLE=${wanted}: no executable file there`);
+    return { path: wanted, source: 'path' };
+  }
+  const system = SYSTEM_CHROMIUM_PATHS.find(isExecutable);
+  if (system) return { path: system, source: 'system' };
+  if (wanted === 'system') throw new Error(`BROWSER_EXECUTABLE=system: no Chromium at ${SYSTEM_CHROMIUM_PATHS.join(' or ')}`);
+  return { path: await packagedChromium.executablePath(), source: 'bundled' };
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Flags this environment needs (no user namespaces for the sandbox, no GPU, no network chatter). */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -26,8 +74,10 @@ export const CHROMIUM_ARGS = [
 /** A phone: iPhone 12–15 sized. */
 export const PHONE_VIEWPORT = { width: 390, height: 844 };
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+/** Launches the Chromium chromiumExecutable picks (BROWSER_EXECUTABLE, or the system's, or the packaged one). */
+export async function launchChromium(choice?: string): Promise<Browser> {
+  const { path } = await chromiumExecutable(choice);
+  return chromium.launch({ executablePath: path, args: CHROMIUM_ARGS });
 }
 
 /** A TCP port free right now on 127.0.0.1 (for a server whose own URL must be known up front). */
