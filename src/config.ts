@@ -59,8 +59,12 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Connections in the process's pool; the worker runs at most this many activities at once. */
   databasePoolMax: number;
-  /** The worker's tuning: workflows kept in memory, and how long a SIGTERM waits for running activities. */
-  worker: { maxCachedWorkflows: number; shutdownGraceMs: number };
+  /**
+   * The worker's tuning: activities at once (the pool's size, never more: each activity holds
+   * a connection, and more would only queue for the pool, time out and retry), workflows kept
+   * in memory, and how long a SIGTERM waits for running activities.
+   */
+  worker: { maxConcurrentActivities: number; maxCachedWorkflows: number; shutdownGraceMs: number };
   /** workflowBundlePath: a prebuilt workflow bundle (scripts/build-workflow-bundle.ts) the worker loads instead of bundling at start. */
   temporal: { address: string | undefined; namespace: string; taskQueue: string; workflowBundlePath: string | undefined };
   email: { transport: MailTransport; resendApiKey: string | undefined; from: string };
@@ -125,7 +129,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
-    worker: { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000 },
+    worker: { maxConcurrentActivities: e.DATABASE_POOL_MAX, maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000 },
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, workflowBundlePath: e.WORKFLOW_BUNDLE_PATH },
     email: { transport, resendApiKey: e.RESEND_API_KEY, from: e.EMAIL_FROM },
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),

@@ -128,7 +128,7 @@ async function work(config: Config, log: Logger, services: Services): Promise<Ru
     taskQueue: config.temporal.taskQueue,
     // The production image's prebuilt bundle (no webpack at start); workflowsPath otherwise.
     workflowBundle: config.temporal.workflowBundlePath ? { codePath: config.temporal.workflowBundlePath } : undefined,
-    maxConcurrentActivities: config.databasePoolMax,
+    maxConcurrentActivities: config.worker.maxConcurrentActivities,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     shutdownGraceMs: config.worker.shutdownGraceMs,
     deps: { db, mailer, secrets, publicBaseUrl: config.publicBaseUrl, log, metrics },

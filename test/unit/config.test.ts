@@ -1,8 +1,11 @@
 /**
  * Configuration rules that a schema alone cannot say: what a production start refuses
  * (a silent outbox, links on http or on localhost's default, compressed deadlines, a
- * placeholder PII key), what development keeps, and TRUST_PROXY's forms.
+ * placeholder PII key), what development keeps, TRUST_PROXY's forms, and the worker's
+ * tuning (activities bounded by the pool, a drain shorter than the container's stop period).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, parseTrustProxy, piiHashKeyWeakness } from '../../src/config';
 
 const GOOD_KEY = 'uOIBSJnKa2MSsNFxVBUaJ4hQBdz2k8RuTp6eY0Pg0Ic8M7DSVrCH48CP519F0YBn';
@@ -127,5 +130,43 @@ describe('TRUST_PROXY', () => {
   ])('%j is refused', (value, message) => {
     expect(() => parseTrustProxy(value)).toThrow(message);
     expect(() => loadConfig({ ...DEVELOPMENT, TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
+  });
+});
+
+describe('worker tuning', () => {
+  test('the worker runs as many activities at once as its pool has connections, never more', () => {
+    expect(loadConfig(DEVELOPMENT).worker.maxConcurrentActivities).toBe(10);
+    const tuned = loadConfig({ ...DEVELOPMENT, DATABASE_POOL_MAX: '25', WORKER_MAX_CACHED_WORKFLOWS: '500', WORKER_SHUTDOWN_GRACE_SECONDS: '20' });
+    expect(tuned.databasePoolMax).toBe(25);
+    expect(tuned.worker).toEqual({ maxConcurrentActivities: 25, maxCachedWorkflows: 500, shutdownGraceMs: 20_000 });
+  });
+
+  test.each([
+    ['DATABASE_POOL_MAX', '0'],
+    ['DATABASE_POOL_MAX', '1'],
+    ['DATABASE_POOL_MAX', '201'],
+    ['DATABASE_POOL_MAX', '2.5'],
+    ['DATABASE_POOL_MAX', 'ten'],
+    ['WORKER_MAX_CACHED_WORKFLOWS', '-1'],
+    ['WORKER_MAX_CACHED_WORKFLOWS', '100001'],
+    ['WORKER_SHUTDOWN_GRACE_SECONDS', '0'],
+    ['WORKER_SHUTDOWN_GRACE_SECONDS', '1.5'],
+    ['WORKER_SHUTDOWN_GRACE_SECONDS', '3601'],
+  ])('%s=%s is refused, naming the variable', (name, value) => {
+    expect(refusal({ ...DEVELOPMENT, [name]: value })).toMatch(new RegExp(`^Invalid configuration:\\n  ${name}: `));
+  });
+
+  test('docker-compose.yml gives a worker more time to stop than its drain takes, with the same defaults as the code', () => {
+    const compose = readFileSync(join(__dirname, '..', '..', 'docker-compose.yml'), 'utf8');
+    const worker = /\n {2}worker:\n([\s\S]*?)\n {2}\S/.exec(compose)?.[1] ?? '';
+    const stopGraceSeconds = Number(/\n {4}stop_grace_period: (\d+)s\n/.exec(worker)?.[1]);
+    const defaults = loadConfig(DEVELOPMENT);
+    const composeDefault = (name: string) => Number(new RegExp(`\\n {4}${name}: \\$\\{${name}:-(\\d+)\\}\\n`).exec(compose)?.[1]);
+    expect(composeDefault('WORKER_SHUTDOWN_GRACE_SECONDS') * 1000).toBe(defaults.worker.shutdownGraceMs);
+    expect(composeDefault('WORKER_MAX_CACHED_WORKFLOWS')).toBe(defaults.worker.maxCachedWorkflows);
+    expect(composeDefault('DATABASE_POOL_MAX')).toBe(defaults.databasePoolMax);
+    // After the grace time the worker cancels what still runs, closes its connections and
+    // exits; at least 10 s are left for that before Docker's SIGKILL.
+    expect(stopGraceSeconds * 1000 - defaults.worker.shutdownGraceMs).toBeGreaterThanOrEqual(10_000);
   });
 });
