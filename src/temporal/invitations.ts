@@ -3,8 +3,9 @@
  * (idempotently), and signal it. Inputs carry ids and dates, never personal data.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { TimingPolicy } from '../domain/policy';
-import { cancelSignal, completedSignal, serviceEndedSignal, unsubscribedSignal } from '../../workflows/invitation-signals';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { InvitationSchedule, type TimingPolicy } from '../domain/policy';
+import { cancelSignal, completedSignal, serviceEndedSignal, stateQuery, unsubscribedSignal } from '../../workflows/invitation-signals';
 import type { invitationWorkflow } from '../../workflows/invitation';
 import {
   SA_ORGANIZATION,
@@ -13,6 +14,7 @@ import {
   SA_STATUS,
   invitationWorkflowId,
   type InvitationInput,
+  type InvitationState,
 } from './shared';
 
 export interface ReceiptForWorkflow {
@@ -51,13 +53,19 @@ export class InvitationGateway {
     private readonly policy: TimingPolicy,
     /** Off only where the server cannot register custom attributes (the time-skipping test server). */
     private readonly searchAttributes = true,
+    /** The ingestion clock, from which the start delay is counted (tests: the test server's time). */
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** Until when starts fail fast: Temporal was unreachable a moment ago (the reconciler retries). */
   private unavailableUntil = 0;
 
   /**
-   * Starts the receipt's workflow, or finds the one already started. A start that cannot
+   * Starts the receipt's workflow, or finds the one already started. The start carries the
+   * activation delay (`startDelay`): the server holds the workflow until its activation
+   * instant, so a new receipt costs one start and no worker work until then. A signal
+   * (cancel, end of service) during the delay starts it at once; a start after the
+   * activation instant (the reconciler's, after an outage) has no delay. A start that cannot
    * reach Temporal within the deadline fails (the receipt is stored; the reconciler starts it
    * later), and for the next few seconds further starts fail at once instead of each
    * waiting out its own deadline: a batch during an outage costs seconds, not minutes.
@@ -81,6 +89,7 @@ export class InvitationGateway {
       serviceEnd: receipt.serviceEnd ? receipt.serviceEnd.toISOString().slice(0, 10) : null,
       policy: this.policy,
     };
+    const delayMs = new InvitationSchedule(receipt.receivedAt.getTime(), this.policy).activationAt() - this.now().getTime();
     try {
       await this.client.workflow.start<typeof invitationWorkflow>('invitationWorkflow', {
         workflowId,
@@ -88,6 +97,7 @@ export class InvitationGateway {
         args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        ...(delayMs > 0 && { startDelay: Math.ceil(delayMs) }),
         ...(this.searchAttributes && {
           typedSearchAttributes: [
             { key: SA_REGION, value: receipt.organization.regionCode },
@@ -116,6 +126,22 @@ export class InvitationGateway {
     }
   }
 
+  /**
+   * The workflow's state, as its `state` query answers it. A workflow still held by its
+   * start delay has not run on any worker, so it cannot answer a query: its state is then
+   * read from the server (the pending start and the workflow's input), and is
+   * `awaiting_activation` until the delay ends.
+   */
+  async state(receiptId: string): Promise<InvitationState> {
+    const handle = this.client.workflow.getHandle<typeof invitationWorkflow>(invitationWorkflowId(receiptId));
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING' || description.historyLength > 1) return handle.query(stateQuery);
+    const started = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+    const payload = started?.input?.payloads?.[0];
+    if (!payload) return handle.query(stateQuery);
+    return pendingState(defaultPayloadConverter.fromPayload<InvitationInput>(payload));
+  }
+
   async cancel(receiptId: string): Promise<void> {
     await this.signal(receiptId, (h) => h.signal(cancelSignal));
   }
@@ -140,4 +166,27 @@ export class InvitationGateway {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
   }
+}
+
+/**
+ * What a workflow held by its start delay would answer to the `state` query: waiting for
+ * its activation, with the link's closing as it stands at that instant (the workflow's
+ * rules: a long service whose end has passed before its first e-mail follows the one-time
+ * rules).
+ */
+export function pendingState(input: InvitationInput): InvitationState {
+  const schedule = new InvitationSchedule(Date.parse(input.receivedAt), input.policy);
+  const activatesAt = schedule.activationAt();
+  const endClosesAt = input.serviceEnd === null ? null : schedule.serviceEndClosesAt(input.serviceEnd);
+  const oneTime = input.serviceKind === 'one_time' || (endClosesAt !== null && endClosesAt <= activatesAt);
+  const closesAt = oneTime ? schedule.oneTimeClosesAt() : endClosesAt;
+  return {
+    stage: 'awaiting_activation',
+    round: 1,
+    nextDeadline: new Date(activatesAt).toISOString(),
+    nextAction: 'activate',
+    closesAt: closesAt === null ? null : new Date(closesAt).toISOString(),
+    serviceEnd: input.serviceEnd,
+    unsubscribed: input.unsubscribed ?? false,
+  };
 }

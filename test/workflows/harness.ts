@@ -16,7 +16,8 @@ import type { Principal } from '../../src/domain/scope';
 import type { Mailer } from '../../src/mail/mailer';
 import { ResendMailer } from '../../src/mail/resend-mailer';
 import { Secrets } from '../../src/security';
-import { invitationWorkflowId, type InvitationOutcome } from '../../src/temporal/shared';
+import { InvitationGateway } from '../../src/temporal/invitations';
+import { invitationWorkflowId, type InvitationOutcome, type InvitationState } from '../../src/temporal/shared';
 import { createWorker } from '../../src/temporal/worker';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { startFakeResend, type FakeResend } from '../helpers/fake-resend';
@@ -43,6 +44,8 @@ export interface Harness {
   /** Posts a receipt through the real ingestion service at the test server's current time. */
   post(body: Record<string, unknown>, policy?: TimingPolicy): Promise<{ id: string; workflowId: string }>;
   account(person: { snils: string; email: string }, confirmed?: boolean): Promise<void>;
+  /** The invitation's state as the gateway reads it (the query, or the pending start's). */
+  state(receiptId: string): Promise<InvitationState>;
 }
 
 /** The principal `post` ingests as; its integrator row is created in each harness's database. */
@@ -97,8 +100,11 @@ export async function createHarness(): Promise<Harness> {
     await tdb.db.account.create({ data: { snilsHash: secrets.snilsHash(bare), email: person.email, confirmed } });
   }
 
+  const gateway = new InvitationGateway(env.client, taskQueue, REGULATION_POLICY, false);
+  const state = (receiptId: string) => gateway.state(receiptId);
+
   return {
-    env, tdb, fake, secrets, orgCode, worker, taskQueue, activityDeps, post, account,
+    env, tdb, fake, secrets, orgCode, worker, taskQueue, activityDeps, post, account, state,
     async close() {
       await Promise.allSettled([env.teardown(), tdb.drop(), fake.stop()]);
     },

@@ -55,7 +55,7 @@ test('an end reported during the activation wait (a day that is over before acti
     const t0 = await receivedAt(h, id);
     const handle = h.env.client.workflow.getHandle(workflowId);
     await h.env.sleep(60 * 60_000);
-    expect((await handle.query(stateQuery)).stage).toBe('awaiting_activation');
+    expect((await h.state(id)).stage).toBe('awaiting_activation');
     // Today (Moscow) is the last day: it ends before the link is activated one day after T0.
     await handle.signal(serviceEndedSignal, { end: moscowDate(t0) });
     await expectOneTimeLifecycle(id, workflowId, t0);
@@ -78,7 +78,7 @@ test('an end reported while the first e-mail is still being retried', async () =
     const handle = h.env.client.workflow.getHandle(workflowId);
     await sleepUntil(h.env, t0 + DAY);
     await eventually(() => h.fake.requests.length >= 1);
-    expect((await handle.query(stateQuery)).stage).toBe('notifying');
+    expect((await h.state(id)).stage).toBe('notifying');
     await handle.signal(serviceEndedSignal, { end: moscowDate(t0 - DAY) });
     await expectOneTimeLifecycle(id, workflowId, t0);
   });

@@ -14,7 +14,7 @@ async function expectNoAccount(body: Record<string, unknown>) {
   const handle = h.env.client.workflow.getHandle(workflowId);
   await h.env.sleep(DAY - 60_000);
   expect((await handle.describe()).status.name).toBe('RUNNING'); // decided at activation, not at posting
-  expect(await handle.query(stateQuery)).toMatchObject({ stage: 'awaiting_activation' });
+  expect(await h.state(id)).toMatchObject({ stage: 'awaiting_activation' });
   await sleepUntil(h.env, t0 + DAY + 60_000);
   expect(await finished(h, workflowId)).toMatchObject({ status: 'no_account' });
   expect(await handle.query(stateQuery)).toMatchObject({ stage: 'no_account', nextDeadline: null, nextAction: null });

@@ -15,7 +15,7 @@ test('one-time service: activated after 1 day, e-mailed within 4 days, closed on
     const t0 = receipt.receivedAt.getTime();
     const handle = h.env.client.workflow.getHandle(workflowId);
 
-    const waiting = await handle.query(stateQuery);
+    const waiting = await h.state(id);
     expect(waiting.stage).toBe('awaiting_activation');
     expect(Date.parse(waiting.nextDeadline!)).toBe(t0 + DAY);
     expect(h.fake.delivered).toHaveLength(0);
