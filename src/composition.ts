@@ -13,6 +13,8 @@ import { OutboxMailer } from './mail/outbox-mailer';
 import { ResendMailer } from './mail/resend-mailer';
 import { createMetrics, type Metrics } from './metrics';
 import { Secrets } from './security';
+import { CommentService } from './services/comments';
+import { ParticipationService } from './services/participation';
 import { QuestionnaireService } from './services/questionnaires';
 import { ReceiptService } from './services/receipts';
 import { ReportService } from './services/reports';
@@ -37,6 +39,8 @@ export interface Services {
   receipts: ReceiptService;
   questionnaires: QuestionnaireService;
   reports: ReportService;
+  comments: CommentService;
+  participation: ParticipationService;
   scoring: ScoringGateway;
   /** The process's metrics registry (src/metrics.ts), served at /metrics. */
   metrics: Metrics;
@@ -73,6 +77,7 @@ export function createServices(config: Config, deps: { db: Db; client: Client; l
   const secrets = new Secrets(config.piiHashKey);
   const policy = overrides.policy ?? policyFromConfig(config);
   const invitations = new InvitationGateway(client, taskQueue, policy, overrides.searchAttributes ?? true, overrides.now);
+  const reports = new ReportService({ db, minResponses: config.reportMinResponses, ...(overrides.reportCacheEntries !== undefined && { cacheEntries: overrides.reportCacheEntries }) });
   return {
     config,
     db,
@@ -83,7 +88,9 @@ export function createServices(config: Config, deps: { db: Db; client: Client; l
     invitations,
     receipts: new ReceiptService({ db, secrets, invitations, log, ...(overrides.now && { now: overrides.now }) }),
     questionnaires: new QuestionnaireService({ db, invitations, log, metrics }),
-    reports: new ReportService({ db, minResponses: config.reportMinResponses, ...(overrides.reportCacheEntries !== undefined && { cacheEntries: overrides.reportCacheEntries }) }),
+    reports,
+    comments: new CommentService({ db, access: reports, minResponses: config.reportMinResponses }),
+    participation: new ParticipationService({ db, access: reports }),
     scoring: new ScoringGateway(client, taskQueue),
     metrics,
   };

@@ -19,6 +19,8 @@ import operationRoutes from './routes/operations';
 import questionnaireRoutes from './routes/questionnaires';
 import receiptRoutes from './routes/receipts';
 import referenceRoutes from './routes/reference';
+import commentRoutes from './routes/comments';
+import participationRoutes from './routes/participation';
 import reportRoutes from './routes/reports';
 import scoringRoutes from './routes/scoring';
 
@@ -62,6 +64,8 @@ export async function buildApp(deps: AppDeps, logger: Logger | false = false): P
   await app.register(questionnaireRoutes);
   await app.register(citizenPageRoutes);
   await app.register(reportRoutes);
+  await app.register(commentRoutes);
+  await app.register(participationRoutes);
   await app.register(scoringRoutes);
   await app.ready();
   return app as unknown as FastifyInstance;

@@ -221,7 +221,7 @@ export class ReportService {
   }
 
   /** Resolves the filter codes (422 when unknown) and checks them against the caller's scope (403). */
-  private async authorize(principal: Principal, groupBy: GroupBy, codes: FilterCodes): Promise<ReportClip> {
+  async authorize(principal: Principal, groupBy: GroupBy, codes: FilterCodes): Promise<ReportClip> {
     const { db } = this.deps;
     const filters: ReportFilters = {};
     const unknown: { path: string; message: string }[] = [];

@@ -6,6 +6,8 @@ import type { Mailer } from '../../mail/mailer';
 import type { Metrics } from '../../metrics';
 import type { Secrets } from '../../security';
 import type { InvitationGateway } from '../../temporal/invitations';
+import type { CommentService } from '../../services/comments';
+import type { ParticipationService } from '../../services/participation';
 import type { QuestionnaireService } from '../../services/questionnaires';
 import type { ReceiptService } from '../../services/receipts';
 import type { ReportService } from '../../services/reports';
@@ -19,6 +21,8 @@ export interface AppDeps {
   receipts: ReceiptService;
   questionnaires: QuestionnaireService;
   reports: ReportService;
+  comments: CommentService;
+  participation: ParticipationService;
   scoring: ScoringGateway;
   mailer: Mailer;
   /** Reports whether Temporal answers, for /ready. */

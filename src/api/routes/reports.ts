@@ -11,13 +11,13 @@ import { HttpProblem, ZProblem } from '../problem';
 import { toCsv } from '../csv';
 
 const PARTICIPANTS = ['admin', 'federal', 'sector', 'region', 'organization', 'integrator'] as const;
-const ZFilters = {
+export const ZFilters = {
   region: ZText.max(2).optional(),
   sector: ZText.max(32).optional(),
   organizationType: ZText.max(64).optional(),
   organization: ZText.max(64).optional(),
 };
-const ZFormat = z.enum(['json', 'csv']).optional().describe('csv: the same rows as text/csv (or send Accept: text/csv)');
+export const ZFormat = z.enum(['json', 'csv']).optional().describe('csv: the same rows as text/csv (or send Accept: text/csv)');
 const ZKey = z.record(z.string(), z.string());
 const ZCi = z.tuple([z.number(), z.number()]).nullable();
 const ZComparison = z.object({ satisfaction: z.number().nullable(), delta: z.number().nullable() }).nullable();
@@ -157,7 +157,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   });
 };
 
-function wantsCsv(request: FastifyRequest, format: string | undefined): boolean {
+export function wantsCsv(request: FastifyRequest, format: string | undefined): boolean {
   return format === 'csv' || (format === undefined && (request.headers.accept ?? '').includes('text/csv'));
 }
 
@@ -166,7 +166,7 @@ function wantsCsv(request: FastifyRequest, format: string | undefined): boolean 
  * and the tests check them), so they skip the per-request zod validation of the serializer:
  * on a 5,000-row answer that validation costs more than the query.
  */
-function sendJson(reply: FastifyReply, body: object) {
+export function sendJson(reply: FastifyReply, body: object) {
   let json = serialized.get(body);
   if (json === undefined) {
     json = JSON.stringify(body);
@@ -177,7 +177,7 @@ function sendJson(reply: FastifyReply, body: object) {
 /** The service hands out the same object for a cached answer: it is serialised once. */
 const serialized = new WeakMap<object, string>();
 
-function sendCsv(reply: FastifyReply, filename: string, rows: Record<string, unknown>[]) {
+export function sendCsv(reply: FastifyReply, filename: string, rows: Record<string, unknown>[]) {
   return reply
     .type('text/csv; charset=utf-8')
     .header('content-disposition', `attachment; filename="${filename}"`)
