@@ -155,14 +155,18 @@ function solveStudentT(df: number, level: number): number {
 export interface Targets {
   coverage: boolean | null;
   satisfaction: boolean | null;
+  /**
+   * Deprecated: the yearly growth as a boolean (met or not applicable → true, not met →
+   * false, no base → null). Kept for existing readers; `growth.yearly` says the same with
+   * the reason, and `growth.quarterly` adds the regional rule.
+   */
   growth: boolean | null;
 }
 
 /**
  * Whether each target is met; null when it cannot be judged. Growth is met at or above
  * the satisfaction target, or with a rise of at least 0.2 on the same quarter a year
- * earlier (the federal text; the regional per-quarter recommendation is left to the
- * reader of `previous.delta`). Values compare as reported, to two decimals.
+ * earlier (the federal text). Values compare as reported, to two decimals.
  */
 export function targets(input: {
   coverage: number | null;
@@ -171,15 +175,45 @@ export function targets(input: {
 }): Targets {
   const cov = input.coverage == null ? null : round2(input.coverage);
   const sat = input.satisfaction == null ? null : round2(input.satisfaction);
-  const yearAgo = input.yearAgoSatisfaction == null ? null : round2(input.yearAgoSatisfaction);
-  let growth: boolean | null = null;
-  if (sat !== null && sat >= SATISFACTION_TARGET) growth = true;
-  else if (sat !== null && yearAgo !== null) growth = sat - yearAgo >= GROWTH_TARGET_PER_YEAR - EPSILON;
   return {
     coverage: cov === null ? null : cov >= COVERAGE_TARGET,
     satisfaction: sat === null ? null : sat >= SATISFACTION_TARGET,
-    growth,
+    growth: growthMet(growthStatus(sat, input.yearAgoSatisfaction ?? null)),
   };
+}
+
+/** The deprecated boolean form of a growth judgement. */
+function growthMet(status: GrowthStatus | null): boolean | null {
+  if (status === null || status === 'no_base') return null;
+  return status !== 'not_met';
+}
+
+/** How a growth target stands (see growthStatus). */
+export const GROWTH_STATUSES = ['met', 'not_met', 'not_applicable', 'no_base'] as const;
+export type GrowthStatus = (typeof GROWTH_STATUSES)[number];
+
+/** The regional recommendation (I.12е): below the target, +0.2 each quarter. */
+export const GROWTH_TARGET_PER_QUARTER = 0.2;
+
+/**
+ * A growth judgement (DESIGN §6): `not_applicable` at or above the satisfaction target
+ * (nothing to grow), `no_base` below it without a comparable earlier value, otherwise
+ * `met` when the rise on the base is at least 0.2 and `not_met` when it is not. Null when
+ * there is no satisfaction to judge.
+ */
+export function growthStatus(current: number | null, base: number | null, step = GROWTH_TARGET_PER_YEAR): GrowthStatus | null {
+  if (current === null) return null;
+  const sat = round2(current);
+  if (sat >= SATISFACTION_TARGET) return 'not_applicable';
+  if (base === null) return 'no_base';
+  return sat - round2(base) >= step - EPSILON ? 'met' : 'not_met';
+}
+
+export interface Growth {
+  /** Against the previous quarter, +0.2 (the regional recommendation, I.12е). */
+  quarterly: GrowthStatus | null;
+  /** Against the same quarter a year earlier, +0.2 (the federal text, I.4ж). */
+  yearly: GrowthStatus | null;
 }
 
 /** current − previous on the reported (two-decimal) values; null if either is missing. */
@@ -200,37 +234,70 @@ export interface IndicatorRow {
   responses: number;
   satisfaction: number | null;
   ci: ConfidenceInterval | null;
+  /** Satisfaction, interval and item means hidden from this reader (fewer responses than the minimum). */
   suppressed: boolean;
+  /** Fewer responses than the minimum, whether or not this reader sees the figures. */
+  lowResponses: boolean;
   items: ItemMeans | null;
   previous: Comparison | null;
   yearAgo: Comparison | null;
   targets: Targets;
+  growth: Growth;
+}
+
+/** An earlier quarter's figures of the same group, as a base for comparison. */
+export interface PastFigure {
+  satisfaction: number | null;
+  responses: number;
 }
 
 export interface IndicatorRowOptions {
   minResponses: number;
-  /** The previous quarter's published satisfaction (null if none or suppressed); omit to leave `previous` out. */
-  previous?: number | null;
-  /** The same quarter a year earlier, likewise; it also decides the growth target. */
-  yearAgo?: number | null;
+  /**
+   * Show satisfaction, interval and item means below `minResponses`, marked `lowResponses`:
+   * for the federal, sector and region bodies that II.12 entitles to each organisation's
+   * figures. Everyone else (heads of organisations, anything published) gets them suppressed.
+   */
+  showLowResponses?: boolean;
+  /** The previous quarter's figures (null if it had no row); omit to leave `previous` out. */
+  previous?: PastFigure | null;
+  /** The same quarter a year earlier, likewise. */
+  yearAgo?: PastFigure | null;
 }
 
 /**
- * One row of the indicators report (API.md, Reports). Below `minResponses` the row is
- * suppressed: satisfaction, its interval, the item means and the deltas are null, so no
- * head of an organisation can read a single citizen's answers; the counts and coverage
- * stay, and the sums still add into every higher level. A row with no responses at all
- * is suppressed too (there is nothing to show).
+ * One row of the indicators report (docs/reports.md). Below `minResponses` the row is
+ * marked `lowResponses`; unless `showLowResponses`, it is also suppressed: satisfaction,
+ * its interval, the item means and the deltas are null, so no head of an organisation can
+ * read a single citizen's answers. The counts and coverage stay, and the sums still add
+ * into every higher level. Targets and growth are judged only on figures of at least
+ * `minResponses` responses, on both sides, so a verdict never rests on a handful of
+ * answers and is the same whoever reads it.
  */
 export function indicatorRow(sums: IndicatorSums, options: IndicatorRowOptions): IndicatorRow {
-  if (!Number.isInteger(options.minResponses) || options.minResponses < 0) {
+  const min = options.minResponses;
+  if (!Number.isInteger(min) || min < 0) {
     throw new RangeError('minResponses must be a whole number ≥ 0');
   }
-  const suppressed = sums.responses < options.minResponses;
+  const show = options.showLowResponses ?? false;
+  const lowResponses = sums.responses < min;
+  const suppressed = lowResponses && !show;
   const cov = coverage(sums);
   const sat = suppressed ? null : satisfaction(sums);
-  const compare = (value: number | null | undefined): Comparison | null =>
-    value === undefined ? null : { satisfaction: value === null ? null : round2(value), delta: delta(sat, value) };
+  const judged = lowResponses ? null : sat;
+  const visible = (past: PastFigure | null) =>
+    past === null || past.satisfaction === null || (past.responses < min && !show) ? null : round2(past.satisfaction);
+  const base = (past: PastFigure | null | undefined) =>
+    past == null || past.satisfaction === null || past.responses < min ? null : past.satisfaction;
+  const compare = (past: PastFigure | null | undefined): Comparison | null => {
+    if (past === undefined) return null;
+    const value = visible(past);
+    return { satisfaction: value, delta: delta(sat, value) };
+  };
+  const growth: Growth = {
+    quarterly: growthStatus(judged, base(options.previous), GROWTH_TARGET_PER_QUARTER),
+    yearly: growthStatus(judged, base(options.yearAgo), GROWTH_TARGET_PER_YEAR),
+  };
   return {
     notified: sums.notified,
     completed: sums.completed,
@@ -239,11 +306,26 @@ export function indicatorRow(sums: IndicatorSums, options: IndicatorRowOptions):
     satisfaction: sat,
     ci: suppressed ? null : confidenceInterval(sums),
     suppressed,
+    lowResponses,
     items: suppressed ? null : itemMeans(sums),
     previous: compare(options.previous),
     yearAgo: compare(options.yearAgo),
-    targets: targets({ coverage: cov, satisfaction: sat, yearAgoSatisfaction: options.yearAgo }),
+    targets: { ...targets({ coverage: cov, satisfaction: judged }), growth: growthMet(growth.yearly) },
+    growth,
   };
+}
+
+/**
+ * How many of an organisation's `n` responses of a quarter still being counted its head
+ * may see (DESIGN §6, anonymity): whole blocks of `minResponses`, one block behind, so
+ * the figures move only by whole blocks and the final figures differ from any earlier
+ * view by at least a block. Two reads never differ by a single answer. Below 2 (no
+ * small-numbers rule) everything is released.
+ */
+export function releasedResponses(n: number, minResponses: number): number {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError('n must be a whole number ≥ 0');
+  if (minResponses <= 1) return n;
+  return minResponses * Math.max(0, Math.floor(n / minResponses) - 1);
 }
 
 export interface RankingRow {

@@ -2,19 +2,25 @@
  * Role-scoped reports over the indicator snapshots. Every level is summed set-based in
  * Postgres from the organisations' additive sums (one GROUP BY per request, over the
  * quarter, the previous one and the year-ago one at once); the arithmetic is src/domain.
+ * Small numbers are shown by role (`seesLowResponses`), and a head of organisation sees
+ * a quarter still being counted only in released blocks of answers (`releasedResponses`,
+ * docs/reports.md).
  */
 import type { Db } from '../db/client';
 import {
+  addResponse,
   addSums,
   emptySums,
   indicatorRow,
   rankOrganizations,
+  releasedResponses,
   satisfaction,
   type IndicatorRow,
   type IndicatorSums,
+  type PastFigure,
   type Rankings,
 } from '../domain/indicators';
-import { currentPeriod, periodsBetween, previousPeriod, yearAgoPeriod, type Period } from '../domain/periods';
+import { currentPeriod, periodBounds, periodsBetween, previousPeriod, yearAgoPeriod, type Period } from '../domain/periods';
 import { ITEM_KEYS } from '../domain/questionnaire';
 import { reportAccess, type GroupBy, type Principal, type ReportClip, type ReportFilters } from '../domain/scope';
 import { HttpProblem } from '../api/problem';
@@ -75,6 +81,25 @@ const SUMS_SQL = [
 
 const CACHE_ENTRIES = 2000;
 
+/**
+ * Whether a principal sees an organisation's satisfaction below the small-numbers threshold
+ * (marked `lowResponses`): the federal, sector and region bodies, whom II.12 entitles to each
+ * organisation's figures. Heads of organisations, administrators and anything published get
+ * such figures suppressed.
+ */
+export function seesLowResponses(principal: Principal): boolean {
+  return principal.role === 'federal' || principal.role === 'sector' || principal.role === 'region';
+}
+
+/**
+ * Whether a principal sees a quarter still being counted only in released blocks of answers
+ * (DESIGN §6, anonymity): a head of organisation, who knows whom it served and so could
+ * otherwise tell one answer from two reads.
+ */
+export function seesReleasedBlocksOnly(principal: Principal): boolean {
+  return principal.role === 'organization';
+}
+
 export class ReportService {
   /**
    * Reports change only when a scoring run completes, so answers are kept per scope and
@@ -126,19 +151,19 @@ export class ReportService {
     const clip = await this.authorize(principal, query.groupBy, query.filters);
     const previous = previousPeriod(period);
     const yearAgo = yearAgoPeriod(period);
-    const groups = await this.sumGroups([period, previous, yearAgo], query.groupBy, clip, query.filters);
+    const groups = await this.released(principal, clip, await this.sumGroups([period, previous, yearAgo], query.groupBy, clip, query.filters));
     const names = await this.names(query.groupBy, groups.map((g) => g.key));
     const current = groups.filter((g) => g.period === period);
     const byPeriodAndKey = new Map(groups.map((g) => [`${g.period}|${g.key}`, g]));
-    // The comparison is with the satisfaction as published then (null if it was suppressed).
-    const satisfactionOf = (p: Period, key: string | null) => {
+    // The comparison is with the figures of the same group then (indicatorRow decides what shows).
+    const pastOf = (p: Period, key: string | null): PastFigure | null => {
       const g = byPeriodAndKey.get(`${p}|${key}`);
-      return g && g.sums.responses >= this.deps.minResponses ? satisfaction(g.sums) : null;
+      return g ? { satisfaction: satisfaction(g.sums), responses: g.sums.responses } : null;
     };
     const rows = current.map((g) => ({
       key: keyOf(query.groupBy, g.key),
       name: names.get(g.key) ?? g.key ?? 'Российская Федерация',
-      ...this.row(g.sums, satisfactionOf(previous, g.key), satisfactionOf(yearAgo, g.key)),
+      ...this.row(g.sums, seesLowResponses(principal), pastOf(previous, g.key), pastOf(yearAgo, g.key)),
     }));
     return { period, ...(await this.status(period, current)), rows };
   }
@@ -152,7 +177,7 @@ export class ReportService {
   private async computeFunnel(principal: Principal, query: { period: Period; groupBy: GroupBy; filters: FilterCodes }) {
     const { period } = query;
     const clip = await this.authorize(principal, query.groupBy, query.filters);
-    const groups = await this.sumGroups([period], query.groupBy, clip, query.filters);
+    const groups = await this.released(principal, clip, await this.sumGroups([period], query.groupBy, clip, query.filters));
     const names = await this.names(query.groupBy, groups.map((g) => g.key));
     const rows = groups.map((g) => ({ key: keyOf(query.groupBy, g.key), name: names.get(g.key) ?? g.key ?? 'Российская Федерация', ...g.funnel }));
     return { period, ...(await this.status(period, groups)), rows };
@@ -166,7 +191,7 @@ export class ReportService {
   private async computeHistory(principal: Principal, query: { from: Period; to: Period; groupBy: GroupBy; filters: FilterCodes }) {
     const periods = periodsBetween(query.from, query.to);
     const clip = await this.authorize(principal, query.groupBy, query.filters);
-    const groups = await this.sumGroups(periods, query.groupBy, clip, query.filters);
+    const groups = await this.released(principal, clip, await this.sumGroups(periods, query.groupBy, clip, query.filters));
     const names = await this.names(query.groupBy, groups.map((g) => g.key));
     const keys = [...new Set(groups.map((g) => g.key))].sort(compareKeys);
     return {
@@ -178,8 +203,8 @@ export class ReportService {
         points: groups
           .filter((g) => g.key === key)
           .map((g) => {
-            const { notified, completed, coverage, responses, satisfaction, ci, suppressed } = this.row(g.sums);
-            return { period: g.period, final: g.final, notified, completed, coverage, responses, satisfaction, ci, suppressed };
+            const { notified, completed, coverage, responses, satisfaction, ci, suppressed, lowResponses } = this.row(g.sums, seesLowResponses(principal));
+            return { period: g.period, final: g.final, notified, completed, coverage, responses, satisfaction, ci, suppressed, lowResponses };
           }),
       })),
     };
@@ -205,8 +230,53 @@ export class ReportService {
     return { period, ...(await this.status(period, groups)), region: query.region, organizationType: query.organizationType, ...ranked };
   }
 
-  private row(sums: IndicatorSums, previous?: number | null, yearAgo?: number | null): IndicatorRow {
-    return indicatorRow(sums, { minResponses: this.deps.minResponses, previous, yearAgo });
+  /**
+   * Rankings call this without `showLowResponses`: an organisation is ranked, for every
+   * reader, only on at least the threshold of responses.
+   */
+  private row(sums: IndicatorSums, showLowResponses = false, previous?: PastFigure | null, yearAgo?: PastFigure | null): IndicatorRow {
+    return indicatorRow(sums, { minResponses: this.deps.minResponses, showLowResponses, previous, yearAgo });
+  }
+
+  /**
+   * For a head of organisation, each quarter still being counted (not final) is replaced by
+   * its released blocks: the first `releasedResponses(n)` answers in arrival order, among
+   * those the snapshot counted (submitted by its computation). Counts of receipts and
+   * notifications stay as they are; completed, responses, the score sums and the item sums
+   * become those of the released answers. Other principals get the groups unchanged.
+   */
+  private async released(principal: Principal, clip: ReportClip, groups: GroupRow[]): Promise<GroupRow[]> {
+    if (!seesReleasedBlocksOnly(principal) || !clip.organizationCode) return groups;
+    const code = clip.organizationCode;
+    return Promise.all(groups.map(async (g) => {
+      if (g.final) return g;
+      const sums = await this.releasedSums(code, g.period as Period, g.computedAt ?? new Date(0));
+      return {
+        ...g,
+        sums: { ...sums, notified: g.sums.notified },
+        funnel: { ...g.funnel, completed: sums.completed },
+      };
+    }));
+  }
+
+  /** The released answers of one organisation's quarter, up to `upTo`, summed. */
+  private async releasedSums(organizationCode: string, period: Period, upTo: Date): Promise<IndicatorSums> {
+    const { db, minResponses } = this.deps;
+    const { start, end } = periodBounds(period);
+    const counted = `
+      FROM response a JOIN organization o ON o.id = a.organization_id
+      WHERE o.code = $1 AND a.submitted_at >= $2 AND a.submitted_at < $3 AND a.submitted_at <= $4
+        AND NOT EXISTS (SELECT 1 FROM invitation i JOIN receipt r ON r.id = i.receipt_id WHERE i.id = a.invitation_id AND r.status <> 'active')`;
+    const [{ n }] = await db.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n ${counted}`, organizationCode, start, end, upTo);
+    const released = releasedResponses(Number(n), minResponses);
+    let sums = emptySums();
+    if (released === 0) return sums;
+    const answers = await db.$queryRawUnsafe<Record<string, number | null>[]>(
+      `SELECT ${ITEM_KEYS.map((k) => `a.${k}`).join(', ')} ${counted} ORDER BY a.submitted_at, a.id LIMIT $5`,
+      organizationCode, start, end, upTo, released,
+    );
+    for (const a of answers) sums = addResponse(sums, a);
+    return { ...sums, completed: sums.responses };
   }
 
   /** Final when the quarter's final scoring has run; otherwise cumulative to date. */

@@ -55,7 +55,8 @@ beforeAll(async () => {
     organizationsScored[period] = (await activities.computeSnapshots({ period, final: true, trigger: 'admin' })).organizations;
   }
   organizationsScored[PROVISIONAL_PERIOD] = (await activities.computeSnapshots({ period: PROVISIONAL_PERIOD, final: false, trigger: 'provisional' })).organizations;
-  model = new GoldenModel(data, { finalPeriods: FINAL_PERIODS, provisionalPeriods: [PROVISIONAL_PERIOD], minResponses: MIN_RESPONSES });
+  // Read with a federal key, which sees organisations below the threshold too (marked lowResponses).
+  model = new GoldenModel(data, { finalPeriods: FINAL_PERIODS, provisionalPeriods: [PROVISIONAL_PERIOD], minResponses: MIN_RESPONSES, showLowResponses: true });
 }, 60_000);
 
 afterAll(async () => {
@@ -120,23 +121,26 @@ test('hand-checked figures of the scripted organisations (a sanity check of the 
   const s = data.scripted;
   const body = await get(`/v1/reports/indicators?${query({ period: '2026-Q3', groupBy: 'organization', region: '42', organizationType: 'healthcare' })}`);
   const row = (code: string) => body.rows.find((r: { key: { organization: string } }) => r.key.organization === code);
-  expect(row(s.tie6.code)).toMatchObject({ responses: 6, notified: 12, coverage: 50, satisfaction: 4.5, ci: [4.5, 4.5], suppressed: false, previous: { satisfaction: null, delta: null }, targets: { coverage: true, satisfaction: true, growth: true } });
+  expect(row(s.tie6.code)).toMatchObject({ responses: 6, notified: 12, coverage: 50, satisfaction: 4.5, ci: [4.5, 4.5], suppressed: false, lowResponses: false, targets: { coverage: true, satisfaction: true, growth: true }, growth: { quarterly: 'not_applicable', yearly: 'not_applicable' } });
+  // Its previous quarter had 3 answers: shown to the federal key, but no base for growth.
+  expect(row(s.tie6.code).previous.satisfaction).not.toBeNull();
   expect(row(s.tie6.code).items).toEqual({ info: 5, process: 5, comfort: 5, accessibility: null, courtesy: 4, competence: 4, overall: 4 });
   expect(row(s.round450.code)).toMatchObject({ responses: 15, satisfaction: 4.5 });
-  expect(row(s.round449.code)).toMatchObject({ responses: 14, satisfaction: 4.49, targets: { satisfaction: false, growth: null } });
-  expect(row(s.grow.code)).toMatchObject({ responses: 10, notified: 25, coverage: 40, satisfaction: 4.2, previous: { satisfaction: 4, delta: 0.2 }, yearAgo: { satisfaction: 4, delta: 0.2 }, targets: { coverage: true, satisfaction: false, growth: true } });
-  expect(row(s.grow2.code)).toMatchObject({ satisfaction: 4.1, yearAgo: { satisfaction: 3.9, delta: 0.2 }, targets: { growth: true } });
+  expect(row(s.round449.code)).toMatchObject({ responses: 14, satisfaction: 4.49, targets: { satisfaction: false, growth: null }, growth: { yearly: 'no_base' } });
+  expect(row(s.grow.code)).toMatchObject({ responses: 10, notified: 25, coverage: 40, satisfaction: 4.2, previous: { satisfaction: 4, delta: 0.2 }, yearAgo: { satisfaction: 4, delta: 0.2 }, targets: { coverage: true, satisfaction: false, growth: true }, growth: { quarterly: 'met', yearly: 'met' } });
+  expect(row(s.grow2.code)).toMatchObject({ satisfaction: 4.1, yearAgo: { satisfaction: 3.9, delta: 0.2 }, targets: { growth: true }, growth: { yearly: 'met' } });
   expect(row(s.mid40.code).items).toEqual({ info: 4.23, process: 4.23, comfort: 4.23, accessibility: 4.23, courtesy: 4.23, competence: 4.23, overall: 4.23 });
-  expect(row(s.slow.code)).toMatchObject({ responses: 6, satisfaction: 4.14, yearAgo: { satisfaction: 4, delta: 0.14 }, targets: { growth: false } });
+  expect(row(s.slow.code)).toMatchObject({ responses: 6, satisfaction: 4.14, yearAgo: { satisfaction: 4, delta: 0.14 }, targets: { growth: false }, growth: { yearly: 'not_met' } });
   expect(row(s.tieB.code)).toMatchObject({ yearAgo: { satisfaction: 4, delta: 0.5 }, targets: { growth: true } });
   expect(row(s.top.code).ci[1]).toBe(5);
   expect(row(s.bottom.code).ci[0]).toBe(1);
   expect(row(s.bottom.code).satisfaction).toBe(1.2);
-  expect(row(s.five.code)).toMatchObject({ responses: 5, suppressed: false });
-  expect(row(s.four.code)).toMatchObject({ responses: 4, suppressed: true, satisfaction: null, ci: null, items: null, targets: { satisfaction: null, growth: null } });
-  expect(row(s.four.code).previous.satisfaction).not.toBeNull();
-  expect(row(s.four.code).previous.delta).toBeNull();
-  expect(row(s.silentOnly.code)).toMatchObject({ notified: 3, completed: 0, coverage: 0, responses: 0, suppressed: true, satisfaction: null });
+  expect(row(s.five.code)).toMatchObject({ responses: 5, suppressed: false, lowResponses: false });
+  // Four answers: the federal key sees them, marked; no target is judged on them.
+  expect(row(s.four.code)).toMatchObject({ responses: 4, suppressed: false, lowResponses: true, targets: { satisfaction: null, growth: null }, growth: { quarterly: null, yearly: null } });
+  expect(row(s.four.code).satisfaction).not.toBeNull();
+  expect(row(s.four.code).previous.delta).not.toBeNull();
+  expect(row(s.silentOnly.code)).toMatchObject({ notified: 3, completed: 0, coverage: 0, responses: 0, suppressed: false, lowResponses: true, satisfaction: null });
 
   const ranking = await get(`/v1/reports/rankings?${query({ period: '2026-Q3', region: '42', organizationType: 'healthcare', limit: 100 })}`);
   const order = [s.round450, s.tieA, s.tieB, s.tie6, s.round449].map((o) => o.code);

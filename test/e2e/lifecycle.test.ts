@@ -175,8 +175,11 @@ test('a receipt travels from the API to an e-mail and a closed link, with no per
     notified: 3, // one round each for the adult, the parent and the long-service patient
     completed: 1,
     responses: 1,
-    suppressed: true, // one answer is below the small-numbers threshold: no satisfaction shown
-    satisfaction: null,
+    // One answer is below the small-numbers threshold: the federal key sees it, marked
+    // (DESIGN §6); the organisation's own key would get it suppressed.
+    lowResponses: true,
+    suppressed: false,
+    satisfaction: 4.67, // (5 + 4 + 5 + 5 + 4 + 5) / 6, barrier-free environment not applicable
   });
 
   // Operators find the receipts in the Temporal UI by region, organisation and status.

@@ -733,6 +733,7 @@ export interface Satisfaction {
   satisfaction: Two | null;
   ci: [Two, Two] | null;
   suppressed: boolean;
+  lowResponses: boolean;
   items: Record<Item, Two | null> | null;
 }
 
@@ -742,7 +743,14 @@ export class GoldenModel {
 
   constructor(
     readonly data: GoldenData,
-    readonly options: { finalPeriods: string[]; provisionalPeriods: string[]; minResponses: number; offsetMs?: number },
+    readonly options: {
+      finalPeriods: string[];
+      provisionalPeriods: string[];
+      minResponses: number;
+      offsetMs?: number;
+      /** The reader sees figures below minResponses, marked lowResponses (federal, sector, region keys). */
+      showLowResponses?: boolean;
+    },
   ) {
     this.orgById = new Map(data.orgs.map((o) => [o.id, o]));
     const offset = options.offsetMs ?? MOSCOW;
@@ -860,9 +868,11 @@ export class GoldenModel {
   }
 
   /** Satisfaction, its 95 % interval and the item means of a set of responses. */
-  satisfaction(responses: GResponse[]): Satisfaction {
+  satisfaction(responses: GResponse[], show = false): Satisfaction {
     const n = responses.length;
-    if (n < this.options.minResponses || n === 0) return { satisfaction: null, ci: null, suppressed: true, items: null };
+    const lowResponses = n < this.options.minResponses;
+    if (lowResponses && !show) return { satisfaction: null, ci: null, suppressed: true, lowResponses, items: null };
+    if (n === 0) return { satisfaction: null, ci: null, suppressed: false, lowResponses, items: Object.fromEntries(ITEMS.map((k) => [k, null])) as Record<Item, null> };
     // Every score is itemSum / answered with answered ∈ 1..7, so in 420ths it is a whole number.
     const scaled = responses.map((r) => {
       const values = ITEMS.map((k) => r.answers[k]).filter((v): v is number => v !== null);
@@ -890,13 +900,16 @@ export class GoldenModel {
         return [k, values.length === 0 ? null : halfUp(100 * values.reduce((a, b) => a + b, 0), values.length, true)];
       }),
     ) as Record<Item, Two | null>;
-    return { satisfaction: sat, ci, suppressed: false, items };
+    return { satisfaction: sat, ci, suppressed: false, lowResponses, items };
   }
 
-  /** The published satisfaction of a group in a quarter: null without a snapshot or when suppressed. */
-  private publishedSatisfaction(period: string, groupBy: GroupBy, filters: Filters, key: string | null): Two | null {
+  /**
+   * The satisfaction of a group in a quarter as this reader sees it (`show`: below the
+   * minimum too), or as a base for growth (never below the minimum): null without a snapshot.
+   */
+  private pastSatisfaction(period: string, groupBy: GroupBy, filters: Filters, key: string | null, show: boolean): Two | null {
     const t = this.groups(period, groupBy, filters).get(key);
-    return t ? this.satisfaction(t.responses).satisfaction : null;
+    return t ? this.satisfaction(t.responses, show).satisfaction : null;
   }
 
   private comparison(current: Two | null, other: Two | null) {
@@ -904,6 +917,18 @@ export class GoldenModel {
       ? new Two([...new Set(current.allowed.flatMap((c) => other.allowed.map((o) => c - o)))], current.exact - other.exact)
       : null;
     return { satisfaction: other, delta };
+  }
+
+  /** met / not_met / not_applicable / no_base against a base (DESIGN §6); null without a satisfaction. */
+  private growth(sat: Two | null, base: Two | null) {
+    if (!sat) return null;
+    const out: string[] = [];
+    for (const s of sat.allowed) {
+      if (s >= 450) out.push('not_applicable');
+      else if (!base) out.push('no_base');
+      else for (const b of base.allowed) out.push(s - b >= 20 ? 'met' : 'not_met');
+    }
+    return oneOf(out);
   }
 
   private targets(coverage: Two | null, sat: Two | null, yearAgo: Two | null) {
@@ -920,8 +945,8 @@ export class GoldenModel {
     };
   }
 
-  private point(t: Tally) {
-    const s = this.satisfaction(t.responses);
+  private point(t: Tally, show = false) {
+    const s = this.satisfaction(t.responses, show);
     return {
       notified: t.notified,
       completed: t.completed,
@@ -934,10 +959,15 @@ export class GoldenModel {
   indicators(period: string, groupBy: GroupBy, filters: Filters = {}) {
     const previous = shiftQuarter(period, -1);
     const yearAgo = shiftQuarter(period, -4);
+    const show = this.options.showLowResponses ?? false;
     const rows = [...this.groups(period, groupBy, filters)].map(([key, t]) => {
-      const p = this.point(t);
-      const prev = this.publishedSatisfaction(previous, groupBy, filters, key);
-      const ago = this.publishedSatisfaction(yearAgo, groupBy, filters, key);
+      const p = this.point(t, show);
+      const prev = this.pastSatisfaction(previous, groupBy, filters, key, show);
+      const ago = this.pastSatisfaction(yearAgo, groupBy, filters, key, show);
+      // Targets and growth are judged on at least minResponses, on both sides, whoever reads.
+      const judged = p.lowResponses ? null : p.satisfaction;
+      const prevBase = this.pastSatisfaction(previous, groupBy, filters, key, false);
+      const agoBase = this.pastSatisfaction(yearAgo, groupBy, filters, key, false);
       return {
         key: GoldenModel.keyOf(groupBy, key),
         name: this.nameOf(groupBy, key),
@@ -948,10 +978,12 @@ export class GoldenModel {
         satisfaction: p.satisfaction,
         ci: p.ci,
         suppressed: p.suppressed,
+        lowResponses: p.lowResponses,
         items: p.items,
         previous: this.comparison(p.satisfaction, prev),
         yearAgo: this.comparison(p.satisfaction, ago),
-        targets: this.targets(p.coverage, p.satisfaction, ago),
+        targets: this.targets(p.coverage, judged, agoBase),
+        growth: { quarterly: this.growth(judged, prevBase), yearly: this.growth(judged, agoBase) },
       };
     });
     return { period, final: this.isFinal(period), computedAt: new Date(NOW).toISOString(), rows };
@@ -980,9 +1012,9 @@ export class GoldenModel {
     const series = new Map<string | null, { period: string; final: boolean }[]>();
     for (const period of periods) {
       for (const [key, t] of this.groups(period, groupBy, filters)) {
-        const { notified, completed, coverage, responses, satisfaction, ci, suppressed } = this.point(t);
+        const { notified, completed, coverage, responses, satisfaction, ci, suppressed, lowResponses } = this.point(t, this.options.showLowResponses ?? false);
         const list = series.get(key) ?? [];
-        list.push({ period, final: this.isFinal(period), notified, completed, coverage, responses, satisfaction, ci, suppressed } as never);
+        list.push({ period, final: this.isFinal(period), notified, completed, coverage, responses, satisfaction, ci, suppressed, lowResponses } as never);
         series.set(key, list);
       }
     }

@@ -1,11 +1,12 @@
 /**
  * Indicator arithmetic: coverage, satisfaction, item means, confidence intervals, targets,
- * suppression and rankings. Expected values are worked out by hand in the comments.
+ * growth both ways, suppression by role, released blocks and rankings. Expected values are worked out by hand in the comments.
  */
 import type { ItemKey } from '../../src/domain/questionnaire';
 import {
   COVERAGE_TARGET,
   DEFAULT_MIN_RESPONSES,
+  GROWTH_TARGET_PER_QUARTER,
   GROWTH_TARGET_PER_YEAR,
   SATISFACTION_TARGET,
   addResponse,
@@ -14,9 +15,11 @@ import {
   coverage,
   delta,
   emptySums,
+  growthStatus,
   indicatorRow,
   itemMeans,
   rankOrganizations,
+  releasedResponses,
   round2,
   satisfaction,
   studentTCritical,
@@ -306,7 +309,7 @@ describe('confidenceInterval of the mean score', () => {
 
 describe('targets: coverage 40 %, satisfaction 4.5, growth 0.2 a year', () => {
   test('the constants', () => {
-    expect([COVERAGE_TARGET, SATISFACTION_TARGET, GROWTH_TARGET_PER_YEAR, DEFAULT_MIN_RESPONSES]).toEqual([40, 4.5, 0.2, 5]);
+    expect([COVERAGE_TARGET, SATISFACTION_TARGET, GROWTH_TARGET_PER_YEAR, GROWTH_TARGET_PER_QUARTER, DEFAULT_MIN_RESPONSES]).toEqual([40, 4.5, 0.2, 0.2, 5]);
   });
 
   test.each<[number | null, boolean | null]>([
@@ -367,10 +370,30 @@ describe('delta', () => {
   });
 });
 
+describe('growthStatus: met, not_met, not_applicable, no_base', () => {
+  test.each<[number | null, number | null, string | null, string]>([
+    [4.5, null, 'not_applicable', 'at target: nothing to grow, base or not'],
+    [4.6, 4.9, 'not_applicable', 'at target even after a fall'],
+    [3.3, 3.1, 'met', '0.20 despite 3.3 − 3.1 = 0.19999999999999973'],
+    [4.49, 4.29, 'met', 'exactly 0.20'],
+    [4.41, 4.22, 'not_met', '0.19 is short'],
+    [4.0, 4.3, 'not_met', 'a fall below target'],
+    [4.2, null, 'no_base', 'below target with nothing to compare with'],
+    [4.494, 4.3, 'not_met', 'compared as reported: 4.49 − 4.30 = 0.19'],
+    [null, 4.0, null, 'no satisfaction to judge'],
+  ])('%p on a base of %p → %p (%s)', (current, base, status) => {
+    expect(growthStatus(current, base)).toBe(status);
+    expect(growthStatus(current, base, GROWTH_TARGET_PER_QUARTER)).toBe(status);
+  });
+});
+
 describe('indicatorRow', () => {
+  const past = (satisfaction: number | null, responses = 10) => ({ satisfaction, responses });
+
   test('a full row, shaped like the API', () => {
-    // coverage 5/12 = 41.67 %; satisfaction 4.2; previous 4.1 → +0.10; a year ago 3.95 → +0.25 ≥ 0.2
-    expect(indicatorRow(FIVE, { minResponses: 5, previous: 4.1, yearAgo: 3.95 })).toEqual({
+    // coverage 5/12 = 41.67 %; satisfaction 4.2; previous 4.1 → +0.10 (quarterly not met);
+    // a year ago 3.95 → +0.25 ≥ 0.2 (yearly met)
+    expect(indicatorRow(FIVE, { minResponses: 5, previous: past(4.1), yearAgo: past(3.95) })).toEqual({
       notified: 12,
       completed: 5,
       coverage: 41.67,
@@ -378,30 +401,52 @@ describe('indicatorRow', () => {
       satisfaction: 4.2,
       ci: [3.16, 5],
       suppressed: false,
+      lowResponses: false,
       items: { info: 4.2, process: 4, comfort: 4.6, accessibility: null, courtesy: 4.4, competence: 4.8, overall: 4.2 },
       previous: { satisfaction: 4.1, delta: 0.1 },
       yearAgo: { satisfaction: 3.95, delta: 0.25 },
       targets: { coverage: true, satisfaction: false, growth: true },
+      growth: { quarterly: 'not_met', yearly: 'met' },
     });
   });
 
-  test('without comparisons: previous and yearAgo are null, growth cannot be judged below target', () => {
+  test('growth both ways: each judged on its own base', () => {
+    const row = (previous: number | null, yearAgo: number | null) =>
+      indicatorRow(FIVE, { minResponses: 5, previous: past(previous), yearAgo: past(yearAgo) });
+    expect(row(4.0, 4.1).growth).toEqual({ quarterly: 'met', yearly: 'not_met' });
+    expect(row(4.0, 4.1).targets.growth).toBe(false); // the deprecated boolean follows the yearly one
+    expect(row(null, 3.9).growth).toEqual({ quarterly: 'no_base', yearly: 'met' });
+    expect(row(4.1, null).growth).toEqual({ quarterly: 'not_met', yearly: 'no_base' });
+    expect(row(4.1, null).targets.growth).toBeNull();
+  });
+
+  test('at or above 4.5 both are not applicable, and the old boolean says met', () => {
+    // five responses of 5 and 4 on every item: score 4.5 each
+    const high = sums({ notified: 5, completed: 5, responses: 5, scoreSum: 22.5, scoreSumSq: 101.25 });
+    const row = indicatorRow(high, { minResponses: 5, previous: past(4.9), yearAgo: null });
+    expect(row.growth).toEqual({ quarterly: 'not_applicable', yearly: 'not_applicable' });
+    expect(row.targets).toEqual({ coverage: true, satisfaction: true, growth: true });
+  });
+
+  test('without comparisons: previous and yearAgo are null, growth has no base below target', () => {
     const row = indicatorRow(FIVE, { minResponses: DEFAULT_MIN_RESPONSES });
     expect(row.previous).toBeNull();
     expect(row.yearAgo).toBeNull();
     expect(row.targets).toEqual({ coverage: true, satisfaction: false, growth: null });
+    expect(row.growth).toEqual({ quarterly: 'no_base', yearly: 'no_base' });
   });
 
-  test('a comparison with no value (none or suppressed then) has a null delta', () => {
+  test('a comparison with no row then has a null satisfaction and delta', () => {
     const row = indicatorRow(FIVE, { minResponses: 5, previous: null, yearAgo: null });
     expect(row.previous).toEqual({ satisfaction: null, delta: null });
     expect(row.yearAgo).toEqual({ satisfaction: null, delta: null });
   });
 
-  test('below the minimum: satisfaction, interval, items and deltas hidden; counts and coverage kept', () => {
-    // four responses 5, 5, 4, 2: Σ = 16, Σx² = 70
-    const four = sums({ notified: 10, completed: 4, responses: 4, scoreSum: 16, scoreSumSq: 70, items: { overall: { sum: 16, count: 4 } } });
-    expect(indicatorRow(four, { minResponses: 5, previous: 4.1, yearAgo: 3.5 })).toEqual({
+  // four responses 5, 5, 4, 2: Σ = 16, Σx² = 70, mean 4
+  const four = sums({ notified: 10, completed: 4, responses: 4, scoreSum: 16, scoreSumSq: 70, items: { overall: { sum: 16, count: 4 } } });
+
+  test('below the minimum, for a head of organisation: figures and deltas hidden; counts and coverage kept', () => {
+    expect(indicatorRow(four, { minResponses: 5, previous: past(4.1), yearAgo: past(3.5) })).toEqual({
       notified: 10,
       completed: 4,
       coverage: 40,
@@ -409,11 +454,41 @@ describe('indicatorRow', () => {
       satisfaction: null,
       ci: null,
       suppressed: true,
+      lowResponses: true,
       items: null,
       previous: { satisfaction: 4.1, delta: null },
       yearAgo: { satisfaction: 3.5, delta: null },
       targets: { coverage: true, satisfaction: null, growth: null },
+      growth: { quarterly: null, yearly: null },
     });
+  });
+
+  test('below the minimum, for the bodies entitled to each organisation: shown and marked, but not judged', () => {
+    const row = indicatorRow(four, { minResponses: 5, showLowResponses: true, previous: past(4.1), yearAgo: past(3.5) });
+    expect(row).toMatchObject({
+      responses: 4,
+      satisfaction: 4,
+      suppressed: false,
+      lowResponses: true,
+      items: { overall: 4, info: null },
+      previous: { satisfaction: 4.1, delta: -0.1 },
+      yearAgo: { satisfaction: 3.5, delta: 0.5 },
+      // a verdict never rests on fewer than the minimum, so it is the same whoever reads it
+      targets: { coverage: true, satisfaction: null, growth: null },
+      growth: { quarterly: null, yearly: null },
+    });
+    expect(row.ci).toEqual(confidenceInterval(four));
+  });
+
+  test('a base below the minimum is shown to the entitled bodies but is no base for growth', () => {
+    const smallBase = { previous: past(3.5, 4), yearAgo: past(3.5, 4) };
+    const forHead = indicatorRow(FIVE, { minResponses: 5, ...smallBase });
+    const forRegion = indicatorRow(FIVE, { minResponses: 5, showLowResponses: true, ...smallBase });
+    expect(forHead.previous).toEqual({ satisfaction: null, delta: null });
+    expect(forRegion.previous).toEqual({ satisfaction: 3.5, delta: 0.7 });
+    expect(forHead.growth).toEqual({ quarterly: 'no_base', yearly: 'no_base' });
+    expect(forRegion.growth).toEqual(forHead.growth);
+    expect(forRegion.targets).toEqual(forHead.targets);
   });
 
   test.each<[number, number, boolean]>([
@@ -424,10 +499,14 @@ describe('indicatorRow', () => {
     [1, 1, false],
     [0, 0, false],
     [9, 10, true],
-  ])('%i responses with minimum %i → suppressed %p', (responses, minResponses, suppressed) => {
-    const row = indicatorRow(sums({ responses, scoreSum: 4 * responses, scoreSumSq: 16 * responses }), { minResponses });
-    expect(row.suppressed).toBe(suppressed);
+  ])('%i responses with minimum %i → suppressed %p for a head, never for the entitled bodies', (responses, minResponses, suppressed) => {
+    const s = sums({ responses, scoreSum: 4 * responses, scoreSumSq: 16 * responses });
+    const row = indicatorRow(s, { minResponses });
+    expect([row.suppressed, row.lowResponses]).toEqual([suppressed, responses < minResponses]);
     expect(row.satisfaction).toBe(suppressed || responses === 0 ? null : 4);
+    const shown = indicatorRow(s, { minResponses, showLowResponses: true });
+    expect([shown.suppressed, shown.lowResponses]).toEqual([false, responses < minResponses]);
+    expect(shown.satisfaction).toBe(responses === 0 ? null : 4);
   });
 
   test('one response shown (minimum 1) has a satisfaction but no interval', () => {
@@ -438,6 +517,40 @@ describe('indicatorRow', () => {
   test('rejects a minimum that is not a whole number', () => {
     expect(() => indicatorRow(FIVE, { minResponses: -1 })).toThrow(RangeError);
     expect(() => indicatorRow(FIVE, { minResponses: 2.5 })).toThrow(RangeError);
+  });
+});
+
+describe('releasedResponses: whole blocks, one block behind', () => {
+  test.each<[number, number, number]>([
+    [0, 5, 0],
+    [1, 5, 0],
+    [9, 5, 0],
+    [10, 5, 5],
+    [14, 5, 5],
+    [15, 5, 10],
+    [103, 5, 95],
+    [7, 1, 7],
+    [7, 0, 7],
+  ])('%i responses with minimum %i → %i released', (n, k, released) => {
+    expect(releasedResponses(n, k)).toBe(released);
+  });
+
+  test('no two counts differ by fewer than a block, and every final count is a block ahead of any earlier view', () => {
+    const k = 5;
+    for (let a = 0; a <= 60; a++) {
+      for (let b = a; b <= 60; b++) {
+        const step = releasedResponses(b, k) - releasedResponses(a, k);
+        expect(step === 0 || step >= k).toBe(true);
+        // the final figures count all b; an earlier view released at most b − k of them (or none)
+        const behind = b - releasedResponses(a, k);
+        expect(releasedResponses(a, k) === 0 || behind >= k).toBe(true);
+      }
+    }
+  });
+
+  test('rejects a count that is not a whole number', () => {
+    expect(() => releasedResponses(-1, 5)).toThrow(RangeError);
+    expect(() => releasedResponses(1.5, 5)).toThrow(RangeError);
   });
 });
 

@@ -2,8 +2,11 @@
  * `reportAccess` (DESIGN §7) as a table: which principal may ask for which level with which
  * filters, the clip its query gets, and why a request is refused. A filter outside the
  * scope is a refusal, never a silently emptied report.
+ * Then who sees figures below the small-numbers threshold, and who sees a quarter still
+ * being counted only in released blocks of answers.
  */
 import { GROUP_BY, reportAccess, type GroupBy, type OrganizationRef, type Principal, type ReportClip, type ReportFilters, type RoleName } from '../../src/domain/scope';
+import { seesLowResponses, seesReleasedBlocksOnly } from '../../src/services/reports';
 
 const HOSPITAL_42: OrganizationRef = { code: '1024200000001', regionCode: '42', sector: 'health' };
 const SCHOOL_42: OrganizationRef = { code: '1024200000002', regionCode: '42', sector: 'education' };
@@ -98,5 +101,20 @@ describe('at every level', () => {
       if (p.role === 'region' && groupBy === 'federation') continue;
       expect([p, access]).toEqual([p, { ok: true, clip: { regions: p.regions.length > 0 ? p.regions : null, sectors: p.sectors.length > 0 ? p.sectors : null, organizationCode: null } }]);
     }
+  });
+});
+
+describe('small numbers and released blocks, by role (DESIGN §6)', () => {
+  test.each<[string, Principal, boolean, boolean]>([
+    ['federal: every organisation, below the threshold too (II.12а)', FEDERAL, true, false],
+    ['sector: likewise within its sectors (II.12б)', SECTOR_HEALTH, true, false],
+    ['sector with a region', SECTOR_SPORT_54, true, false],
+    ['region: likewise within its region (II.12в)', REGION_42, true, false],
+    ['region with a sector', REGION_42_HEALTH, true, false],
+    ['organisation: suppressed below the threshold, current quarter in released blocks', ORGANIZATION, false, true],
+    ['admin: not named in II.12, suppressed', ADMIN, false, false],
+    ['integrator: no reports at all, and nothing low if it had', INTEGRATOR, false, false],
+  ])('%s', (_name, p, low, blocks) => {
+    expect([seesLowResponses(p), seesReleasedBlocksOnly(p)]).toEqual([low, blocks]);
   });
 });

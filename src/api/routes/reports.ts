@@ -2,6 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { GROWTH_STATUSES } from '../../domain/indicators';
 import { ITEM_KEYS } from '../../domain/questionnaire';
 import { ZPeriod, periodDistance, MAX_PERIODS_BETWEEN } from '../../domain/periods';
 import { GROUP_BY } from '../../domain/scope';
@@ -21,6 +22,7 @@ export const ZFormat = z.enum(['json', 'csv']).optional().describe('csv: the sam
 const ZKey = z.record(z.string(), z.string());
 const ZCi = z.tuple([z.number(), z.number()]).nullable();
 const ZComparison = z.object({ satisfaction: z.number().nullable(), delta: z.number().nullable() }).nullable();
+const ZGrowth = z.enum(GROWTH_STATUSES).nullable();
 const ZIndicatorRow = z.object({
   key: ZKey,
   name: z.string(),
@@ -30,11 +32,20 @@ const ZIndicatorRow = z.object({
   responses: z.number(),
   satisfaction: z.number().nullable(),
   ci: ZCi.describe('95 % confidence interval of the satisfaction'),
-  suppressed: z.boolean().describe('fewer responses than the small-numbers threshold: satisfaction hidden'),
+  suppressed: z.boolean().describe('satisfaction, interval and item means hidden from this reader: fewer responses than the small-numbers threshold (heads of organisations, admin)'),
+  lowResponses: z.boolean().describe('fewer responses than the small-numbers threshold; federal, sector and region keys still see the figures'),
   items: z.record(z.string(), z.number().nullable()).nullable(),
   previous: ZComparison,
   yearAgo: ZComparison,
-  targets: z.object({ coverage: z.boolean().nullable(), satisfaction: z.boolean().nullable(), growth: z.boolean().nullable() }),
+  targets: z.object({
+    coverage: z.boolean().nullable(),
+    satisfaction: z.boolean().nullable(),
+    growth: z.boolean().nullable().describe('deprecated: growth.yearly as a boolean (met or not_applicable: true; not_met: false; no_base: null)'),
+  }),
+  growth: z.object({
+    quarterly: ZGrowth.describe('against the previous quarter, +0.2 (the regional recommendation, I.12е)'),
+    yearly: ZGrowth.describe('against the same quarter a year earlier, +0.2 (the federal text, I.4ж)'),
+  }),
 });
 const ZStatus = { period: z.string(), final: z.boolean(), computedAt: z.string().nullable() };
 const problems = { 401: ZProblem, 403: ZProblem, 422: ZProblem };
@@ -77,7 +88,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
             name: z.string(),
             points: z.array(z.object({
               period: z.string(), final: z.boolean(), notified: z.number(), completed: z.number(), coverage: z.number().nullable(),
-              responses: z.number(), satisfaction: z.number().nullable(), ci: ZCi, suppressed: z.boolean(),
+              responses: z.number(), satisfaction: z.number().nullable(), ci: ZCi, suppressed: z.boolean(), lowResponses: z.boolean(),
             })),
           })),
         }),
@@ -197,6 +208,7 @@ function flattenIndicatorRow(r: z.infer<typeof ZIndicatorRow>): Record<string, u
     ci_low: r.ci?.[0] ?? null,
     ci_high: r.ci?.[1] ?? null,
     suppressed: r.suppressed,
+    low_responses: r.lowResponses,
     ...Object.fromEntries(ITEM_KEYS.map((k) => [`item_${k}`, r.items?.[k] ?? null])),
     previous_satisfaction: r.previous?.satisfaction ?? null,
     previous_delta: r.previous?.delta ?? null,
@@ -205,6 +217,8 @@ function flattenIndicatorRow(r: z.infer<typeof ZIndicatorRow>): Record<string, u
     target_coverage: r.targets.coverage,
     target_satisfaction: r.targets.satisfaction,
     target_growth: r.targets.growth,
+    growth_quarterly: r.growth.quarterly,
+    growth_yearly: r.growth.yearly,
   };
 }
 
