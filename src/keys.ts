@@ -144,6 +144,12 @@ export class ApiKeyCache {
   ) {}
 
   async principal(key: string, now = new Date()): Promise<Principal | null> {
+    const check = await this.check(key, now);
+    return check.ok ? check.principal : null;
+  }
+
+  /** The principal, or why the key does not work (told only to whoever holds the key). */
+  async check(key: string, now = new Date()): Promise<{ ok: true; principal: Principal } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' }> {
     const hash = sha256(key);
     let entry = this.entries.get(hash);
     if (!entry || now.getTime() - entry.fetchedAt >= this.ttlMs) {
@@ -154,12 +160,14 @@ export class ApiKeyCache {
       if (this.entries.size > API_KEY_CACHE_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     }
     const { row } = entry;
-    if (!row || !usable(row, now)) return null;
+    if (!row) return { ok: false, reason: 'unknown' };
+    if (row.revokedAt) return { ok: false, reason: 'revoked' };
+    if (!usable(row, now)) return { ok: false, reason: 'expired' };
     if (now.getTime() - entry.touchedAt >= LAST_USED_RESOLUTION_MS) {
       entry.touchedAt = now.getTime();
       await touch(this.db, row.id, now);
     }
-    return principalOfRow(row);
+    return { ok: true, principal: principalOfRow(row) };
   }
 }
 

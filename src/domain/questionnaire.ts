@@ -4,7 +4,7 @@
  * response's score is the mean of its answered items.
  */
 import { z } from 'zod';
-import type { FieldError } from './field-errors';
+import { fieldErrors, type FieldError } from './field-errors';
 import { ZText, isUnstorableTextIssue, withoutUnstorable } from './text';
 
 export const ITEM_KEYS = ['info', 'process', 'comfort', 'accessibility', 'courtesy', 'competence', 'overall'] as const;
@@ -104,10 +104,10 @@ export function submissionFromForm(
   values.comment = withoutUnstorable(comment);
   const parsed = submissionSchema(q).safeParse({ answers, comment });
   if (parsed.success) return { ok: true, value: parsed.data };
-  const errors = parsed.error.issues.map((i) => ({
-    path: i.path.map(String).join('.'),
-    message: formMessage(q, i.path.map(String), isUnstorableTextIssue(i)),
-  }));
+  // The codes of the JSON API, the messages for the page.
+  const errors = parsed.error.issues.flatMap((issue) =>
+    fieldErrors([issue], { answers, comment }).map((e) => ({ ...e, message: formMessage(q, issue.path.map(String), isUnstorableTextIssue(issue)) })),
+  );
   return { ok: false, errors, values };
 }
 

@@ -4,14 +4,14 @@
  */
 import { z } from 'zod';
 import { addDays, ageOn, isCalendarDate, moscowDate, startOfMoscowDay } from './dates';
-import type { FieldError } from './field-errors';
+import { codeParams, fieldError, type FieldError } from './field-errors';
 import { parseSnils } from './snils';
 import { ZList, ZText } from './text';
 
 export const MAX_BATCH = 1000;
 const EARLIEST_BIRTH_DATE = '1900-01-01';
 
-export const ZCalendarDate = ZText.refine(isCalendarDate, 'must be a real calendar date written YYYY-MM-DD');
+export const ZCalendarDate = ZText.refine(isCalendarDate, { message: 'must be a real calendar date written YYYY-MM-DD', params: codeParams('invalid_date') });
 const ZName = ZText.trim().min(1, 'is required').max(100, 'must be at most 100 characters');
 
 export const ZPerson = z.strictObject({
@@ -21,7 +21,7 @@ export const ZPerson = z.strictObject({
   birthDate: ZCalendarDate,
   snils: ZText.superRefine((value, ctx) => {
     const check = parseSnils(value);
-    if (!check.ok) ctx.addIssue({ code: 'custom', message: check.reason });
+    if (!check.ok) ctx.addIssue({ code: 'custom', message: check.reason, params: codeParams('invalid_snils') });
   }),
 });
 export type TPerson = z.infer<typeof ZPerson>;
@@ -61,30 +61,30 @@ export function checkReceipt(input: TReceiptInput, now: Date): { ok: true; value
   const servicePath = input.service.kind === 'one_time' ? 'service.date' : 'service.start';
   const serviceEnd = input.service.kind === 'long' ? (input.service.end ?? null) : null;
 
-  if (serviceDate > today) errors.push({ path: servicePath, message: 'must not be in the future' });
+  if (serviceDate > today) errors.push(fieldError(servicePath, 'future_date', 'must not be in the future'));
   if (serviceEnd !== null && serviceEnd < serviceDate) {
-    errors.push({ path: 'service.end', message: 'must not be before the start of the service' });
+    errors.push(fieldError('service.end', 'end_before_start', 'must not be before the start of the service'));
   }
   const people: [string, TPerson][] = [
     ['recipient', input.recipient],
     ...input.representatives.map((p, i): [string, TPerson] => [`representatives.${i}`, p]),
   ];
   for (const [path, person] of people) {
-    if (person.birthDate > today) errors.push({ path: `${path}.birthDate`, message: 'must not be in the future' });
+    if (person.birthDate > today) errors.push(fieldError(`${path}.birthDate`, 'future_date', 'must not be in the future'));
     else if (person.birthDate < EARLIEST_BIRTH_DATE) {
-      errors.push({ path: `${path}.birthDate`, message: `must not be before ${EARLIEST_BIRTH_DATE}` });
+      errors.push(fieldError(`${path}.birthDate`, 'too_early', `must not be before ${EARLIEST_BIRTH_DATE}`));
     }
   }
   if (input.recipient.birthDate > serviceDate && input.recipient.birthDate <= today) {
-    errors.push({ path: 'recipient.birthDate', message: 'must not be after the service date' });
+    errors.push(fieldError('recipient.birthDate', 'after_service_date', 'must not be after the service date'));
   }
   const minor = ageOn(input.recipient.birthDate, serviceDate) < 18;
   if (minor && input.representatives.length === 0 && input.recipient.birthDate <= serviceDate) {
-    errors.push({ path: 'representatives', message: 'a recipient under 18 on the service date needs a legal representative' });
+    errors.push(fieldError('representatives', 'representative_required', 'a recipient under 18 on the service date needs a legal representative'));
   }
   input.representatives.forEach((rep, i) => {
     if (rep.birthDate <= today && ageOn(rep.birthDate, serviceDate) < 18) {
-      errors.push({ path: `representatives.${i}.birthDate`, message: 'a legal representative must be an adult' });
+      errors.push(fieldError(`representatives.${i}.birthDate`, 'representative_minor', 'a legal representative must be an adult'));
     }
   });
   const snils = people.map(([path, p]) => ({
@@ -94,7 +94,7 @@ export function checkReceipt(input: TReceiptInput, now: Date): { ok: true; value
   const seen = new Map<string, number>();
   snils.forEach((s, i) => {
     const first = seen.get(s.snils);
-    if (first !== undefined) errors.push({ path: `${people[i][0]}.snils`, message: `repeats the SNILS of ${people[first][0]}` });
+    if (first !== undefined) errors.push(fieldError(`${people[i][0]}.snils`, 'duplicate_snils', `repeats the SNILS of ${people[first][0]}`));
     else seen.set(s.snils, i);
   });
   if (errors.length > 0) return { ok: false, errors };

@@ -42,7 +42,7 @@ const isString = (value: unknown) => typeof value === 'string';
 export const ZText = z
   .string()
   .check(typeGuard(isString))
-  .refine(isStorableText, { message: UNSTORABLE_TEXT_MESSAGE, abort: true, params: { reason: REASON } });
+  .refine(isStorableText, { message: UNSTORABLE_TEXT_MESSAGE, abort: true, params: { reason: REASON, code: 'unstorable_text' } });
 
 /** A list a request brings in; chain its length limits after it (`ZList(ZPerson).max(10)`). */
 export function ZList<T extends z.ZodType>(item: T) {

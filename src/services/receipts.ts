@@ -59,9 +59,9 @@ export class ReceiptService {
       where: { code: input.organization },
       include: { type: true },
     });
-    if (!org) return { kind: 'invalid', errors: [{ path: 'organization', message: 'unknown organization' }] };
+    if (!org) return { kind: 'invalid', errors: [{ path: 'organization', code: 'unknown_organization', message: 'unknown organization' }] };
     if (!inScope(principal, { code: org.code, regionCode: org.regionCode, sector: org.type.sector })) {
-      return { kind: 'forbidden', errors: [{ path: 'organization', message: 'organization is outside this key\'s scope' }] };
+      return { kind: 'forbidden', errors: [{ path: 'organization', code: 'organization_out_of_scope', message: 'organization is outside this key\'s scope' }] };
     }
     const enabled = await db.regionOrganizationType.findUnique({
       where: { regionCode_typeCode: { regionCode: org.regionCode, typeCode: org.typeCode } },
@@ -69,7 +69,7 @@ export class ReceiptService {
     if (!enabled) {
       return {
         kind: 'invalid',
-        errors: [{ path: 'organization', message: `organization type ${org.typeCode} does not take part in region ${org.regionCode}` }],
+        errors: [{ path: 'organization', code: 'organization_type_not_in_region', message: `organization type ${org.typeCode} does not take part in region ${org.regionCode}` }],
       };
     }
 
@@ -118,7 +118,7 @@ export class ReceiptService {
     });
     if (!existing) return null;
     if (existing.bodyHash !== bodyHash) {
-      return { kind: 'conflict', errors: [{ path: 'externalId', message: 'already used for a different receipt' }] };
+      return { kind: 'conflict', errors: [{ path: 'externalId', code: 'external_id_conflict', message: 'already used for a different receipt' }] };
     }
     if (!existing.workflowStartedAt) await this.ensureWorkflow(existing);
     return { kind: 'duplicate', receipt: receiptView(existing) };

@@ -20,6 +20,7 @@ import {
   type PastFigure,
   type Rankings,
 } from '../domain/indicators';
+import type { FieldError } from '../domain/field-errors';
 import { currentPeriod, periodBounds, periodsBetween, previousPeriod, yearAgoPeriod, type Period } from '../domain/periods';
 import { ITEM_KEYS } from '../domain/questionnaire';
 import { reportAccess, type GroupBy, type Principal, type ReportClip, type ReportFilters } from '../domain/scope';
@@ -294,28 +295,28 @@ export class ReportService {
   async authorize(principal: Principal, groupBy: GroupBy, codes: FilterCodes): Promise<ReportClip> {
     const { db } = this.deps;
     const filters: ReportFilters = {};
-    const unknown: { path: string; message: string }[] = [];
+    const unknown: FieldError[] = [];
     if (codes.region) {
       if (await db.region.findUnique({ where: { code: codes.region } })) filters.region = codes.region;
-      else unknown.push({ path: 'region', message: 'unknown region' });
+      else unknown.push({ path: 'region', code: 'unknown_region', message: 'unknown region' });
     }
     if (codes.sector) {
       if (Object.hasOwn(SECTOR_NAMES, codes.sector)) filters.sector = codes.sector;
-      else unknown.push({ path: 'sector', message: 'unknown sector' });
+      else unknown.push({ path: 'sector', code: 'unknown_sector', message: 'unknown sector' });
     }
     if (codes.organizationType) {
       const type = await db.organizationType.findUnique({ where: { code: codes.organizationType } });
       if (type) filters.organizationType = { code: type.code, sector: type.sector };
-      else unknown.push({ path: 'organizationType', message: 'unknown organization type' });
+      else unknown.push({ path: 'organizationType', code: 'unknown_organization_type', message: 'unknown organization type' });
     }
     if (codes.organization) {
       const org = await db.organization.findUnique({ where: { code: codes.organization }, include: { type: true } });
       if (org) filters.organization = { code: org.code, regionCode: org.regionCode, sector: org.type.sector };
-      else unknown.push({ path: 'organization', message: 'unknown organization' });
+      else unknown.push({ path: 'organization', code: 'unknown_organization', message: 'unknown organization' });
     }
     const access = reportAccess(principal, groupBy, filters);
-    if (!access.ok) throw new HttpProblem(403, access.reason);
-    if (unknown.length > 0) throw new HttpProblem(422, 'Unknown filter values', unknown);
+    if (!access.ok) throw new HttpProblem('out_of_scope', access.reason);
+    if (unknown.length > 0) throw new HttpProblem('validation_failed', 'Unknown filter values', unknown);
     return access.clip;
   }
 

@@ -21,7 +21,7 @@ export interface QuestionnairePageInput {
   unsubscribeUrl: string;
   /** The previous post (`info` → "4", `comment` → text), kept after a failed submit. */
   values?: Record<string, string>;
-  errors?: FieldError[];
+  errors?: Pick<FieldError, 'path' | 'message'>[];
 }
 
 const COMMENT_ID = 'comment';
@@ -43,7 +43,7 @@ interface ErrorsByField {
   other: string[];
 }
 
-function groupErrors(errors: FieldError[]): ErrorsByField {
+function groupErrors(errors: Pick<FieldError, 'path' | 'message'>[]): ErrorsByField {
   const grouped: ErrorsByField = { byTarget: new Map(), other: [] };
   for (const e of errors) {
     const target = errorTarget(e.path);

@@ -15,6 +15,7 @@ import { OutboxMailer } from '../../src/mail/outbox-mailer';
 import type { Metrics } from '../../src/metrics';
 import type { Secrets } from '../../src/security';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { undeclaredStatuses } from '../helpers/declared-statuses';
 import { timeSkippingEnv } from '../helpers/temporal';
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -68,9 +69,12 @@ export async function createTestApp(
     call(k, options) {
       return app.inject({ ...options, headers: { ...(k ? { authorization: `Bearer ${k}` } : {}), ...options.headers } });
     },
+    /** Also fails the test file when a response had a status the OpenAPI document does not declare for its route. */
     async close() {
+      const undeclared = await undeclaredStatuses(app, metrics);
       await app.close();
       await Promise.allSettled([tdb.drop(), env.teardown()]);
+      if (undeclared.length > 0) throw new Error(`Statuses the OpenAPI document does not declare:\n${undeclared.join('\n')}`);
     },
   };
 }

@@ -304,7 +304,7 @@ test('a prototype key is no filter code: ?sector=constructor is an unknown secto
   for (const sector of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
     const res = await send({ method: 'GET', url: `/v1/reports/indicators?sector=${sector}`, key: t.keys.federal });
     expect([sector, res.statusCode]).toEqual([sector, 422]);
-    expect(res.json().errors).toEqual([{ path: 'sector', message: 'unknown sector' }]);
+    expect(res.json().errors).toEqual([{ path: 'sector', code: 'unknown_sector', message: 'unknown sector' }]);
   }
   expect((await send({ method: 'GET', url: '/v1/reports/indicators?sector=health', key: t.keys.federal })).statusCode).toBe(200);
 });

@@ -53,7 +53,7 @@ test('the same body again returns the same receipt; a different body under the s
   const changed = await post({ ...body, service: { kind: 'one_time', date: '2026-01-11' } });
   expect(changed.statusCode).toBe(409);
   expect(changed.headers['content-type']).toContain('application/problem+json');
-  expect(changed.json().errors).toEqual([{ path: 'externalId', message: expect.any(String) }]);
+  expect(changed.json().errors).toEqual([{ path: 'externalId', code: 'external_id_conflict', message: expect.any(String) }]);
 });
 
 test('two concurrent identical posts make one receipt and one workflow', async () => {

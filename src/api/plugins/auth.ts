@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Principal, RoleName } from '../../domain/scope';
 import { ApiKeyCache } from '../../keys';
+import type { ProblemCode } from '../../domain/error-codes';
 import { sendProblem } from '../problem';
 
 declare module 'fastify' {
@@ -17,6 +18,9 @@ declare module 'fastify' {
   }
 }
 
+/** The code says which; the detail stays the same for all three (existing clients read it). */
+const KEY_REFUSALS = { unknown: 'unauthorized', revoked: 'key_revoked', expired: 'key_expired' } as const satisfies Record<string, ProblemCode>;
+
 export default fp(
   async (app) => {
     app.decorateRequest('principal', null);
@@ -24,13 +28,15 @@ export default fp(
     app.decorate('authorize', (...roles: RoleName[]) => async (request: FastifyRequest, reply: FastifyReply) => {
       const header = request.headers.authorization ?? '';
       const match = /^Bearer\s+(\S+)$/i.exec(header);
-      const principal = match ? await keys.principal(match[1]) : null;
-      if (!principal) {
+      const check = match ? await keys.check(match[1]) : null;
+      if (!check?.ok) {
         reply.header('www-authenticate', 'Bearer');
-        return sendProblem(reply, 401, match ? 'The API key is unknown, revoked or expired' : 'An API key is required: Authorization: Bearer <key>');
+        if (!check) return sendProblem(reply, 'unauthorized', 'An API key is required: Authorization: Bearer <key>');
+        return sendProblem(reply, KEY_REFUSALS[check.reason], 'The API key is unknown, revoked or expired');
       }
+      const { principal } = check;
       if (roles.length > 0 && !roles.includes(principal.role)) {
-        return sendProblem(reply, 403, `This route is for ${roles.join(' or ')} keys`);
+        return sendProblem(reply, 'wrong_role', `This route is for ${roles.join(' or ')} keys`);
       }
       request.principal = principal;
     });

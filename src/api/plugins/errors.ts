@@ -9,6 +9,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDatabaseUnavailable } from '../../db/unavailable';
 import { fieldErrors } from '../../domain/field-errors';
 import { errorPage, linkStatusPage, type ErrorPageKind } from '../../web/pages';
+import type { ProblemCode } from '../../domain/error-codes';
 import { HttpProblem, RETRY_AFTER_SECONDS, sendProblem } from '../problem';
 
 const HTML = 'text/html; charset=utf-8';
@@ -19,9 +20,9 @@ export default fp(
       const page = request.routeOptions.config?.page === true;
       if (isDatabaseUnavailable(err)) {
         request.log.warn({ err: { name: err.name, code: err.code } }, 'database unavailable');
-        return page ? sendPage(reply, 503, 'unavailable') : sendProblem(reply, 503, 'The database is unavailable; repeat the request later');
+        return page ? sendPage(reply, 503, 'unavailable') : sendProblem(reply, 'database_unavailable', 'The database is unavailable; repeat the request later');
       }
-      if (err instanceof HttpProblem) return page ? sendPage(reply, err.status, pageKind(err.status)) : sendProblem(reply, err.status, err.detail, err.errors);
+      if (err instanceof HttpProblem) return page ? sendPage(reply, err.status, pageKind(err.status)) : sendProblem(reply, err.code, err.detail, err.errors);
       if (hasZodFastifySchemaValidationErrors(err)) {
         if (page) return sendPage(reply, 400, 'bad_request');
         const errors = fieldErrors(
@@ -29,24 +30,26 @@ export default fp(
             code: v.keyword,
             path: v.instancePath.split('/').filter(Boolean),
             message: v.message ?? 'is invalid',
-            keys: (v.params as { keys?: string[] }).keys,
+            ...(v.params as { keys?: string[]; origin?: string; minimum?: unknown; format?: string; params?: unknown }),
           })),
+          validatedInput(request, err.validationContext),
         );
         const where = err.validationContext === 'body' ? 'request body' : err.validationContext ?? 'request';
-        return sendProblem(reply, 422, `The ${where} is invalid`, errors);
+        return sendProblem(reply, 'validation_failed', `The ${where} is invalid`, errors);
       }
       const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
       if (status >= 500) {
         request.log.error({ err: { name: err.name, code: err.code, stack: err.stack } }, 'request failed');
-        return page ? sendPage(reply, status, 'failed') : sendProblem(reply, status, 'Something went wrong on our side; the request can be retried');
+        return page ? sendPage(reply, status, 'failed') : sendProblem(reply, 'internal_error', 'Something went wrong on our side; the request can be retried');
       }
       if (page) return sendPage(reply, status, pageKind(status));
       // Fastify's own 4xx (malformed JSON, body too large, wrong content type) and the rate limit: safe messages.
-      return sendProblem(reply, status, err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.name === 'SyntaxError' ? 'The body is not valid JSON' : err.message);
+      const code = frameworkProblem(err, status);
+      return sendProblem(reply, code, code === 'invalid_json' ? 'The body is not valid JSON' : err.message);
     });
     app.setNotFoundHandler((request, reply) => {
       if (isCitizenPath(request)) return reply.code(404).type(HTML).send(linkStatusPage('unknown'));
-      return sendProblem(reply, 404, 'No such route');
+      return sendProblem(reply, 'no_such_route', 'No such route');
     });
   },
   { name: 'errors' },
@@ -59,7 +62,40 @@ export default fp(
 export function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
   if (isCitizenPath(request)) sendPage(reply, status, 'bad_request');
-  else sendProblem(reply, status, 'The URL is not valid');
+  else sendProblem(reply, status === 414 ? 'uri_too_long' : 'bad_request', 'The URL is not valid');
+}
+
+/** The code of an error Fastify or one of its plugins raised with a 4xx status. */
+function frameworkProblem(err: FastifyError, status: number): ProblemCode {
+  if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.name === 'SyntaxError') return 'invalid_json';
+  switch (status) {
+    case 413:
+      return 'payload_too_large';
+    case 414:
+      return 'uri_too_long';
+    case 415:
+      return 'unsupported_media_type';
+    case 429:
+      return 'rate_limited';
+    default:
+      return 'bad_request';
+  }
+}
+
+/** The part of the request a schema validation failed on, to tell a missing field from a wrong one. */
+function validatedInput(request: FastifyRequest, context: string | undefined): unknown {
+  switch (context) {
+    case 'body':
+      return request.body;
+    case 'querystring':
+      return request.query;
+    case 'params':
+      return request.params;
+    case 'headers':
+      return request.headers;
+    default:
+      return undefined;
+  }
 }
 
 function pageKind(status: number): ErrorPageKind {

@@ -2,7 +2,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
-import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 
 export default fp(
   async (app) => {
@@ -11,7 +11,9 @@ export default fp(
         openapi: '3.1.0',
         info: {
           title: 'Citizen feedback on social-sphere organisations',
-          description: 'Service receipts, invitation workflows, questionnaires and quarterly indicators. Errors are application/problem+json (RFC 9457).',
+          description:
+            'Service receipts, invitation workflows, questionnaires and quarterly indicators. Errors are application/problem+json (RFC 9457) '
+            + 'with a stable machine `code` (and `errors[].code` per field); docs/integrators.md lists every code. The citizen pages (/q, /u) answer Russian HTML, errors included.',
           version: '1.0.0',
         },
         components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
@@ -26,6 +28,8 @@ export default fp(
         ],
       },
       transform: jsonSchemaTransform,
+      // Schemas with an id (`Problem`) become components, referenced from every error response.
+      transformObject: jsonSchemaTransformObject,
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
   },

@@ -1,14 +1,15 @@
 /** The stand-in for the portal's account directory: SNILS kept only as a keyed hash. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { codeParams } from '../../domain/field-errors';
 import { parseSnils } from '../../domain/snils';
 import { ZList, ZText } from '../../domain/text';
-import { ZProblem } from '../problem';
+import { BODY_PROBLEMS, KEY_PROBLEMS, SERVER_PROBLEMS, problemResponses } from '../problem';
 
 const ZAccount = z.strictObject({
   snils: ZText.superRefine((value, ctx) => {
     const check = parseSnils(value);
-    if (!check.ok) ctx.addIssue({ code: 'custom', message: check.reason });
+    if (!check.ok) ctx.addIssue({ code: 'custom', message: check.reason, params: codeParams('invalid_snils') });
   }),
   email: ZText.trim().email('must be an e-mail address').max(254),
   confirmed: z.boolean(),
@@ -21,14 +22,13 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     onRequest: app.authorize('admin'),
     schema: {
       tags: ['accounts'],
+      operationId: 'upsertAccounts',
       summary: 'Upsert portal accounts (admin)',
       security: [{ apiKey: [] }],
       body: z.strictObject({ accounts: ZList(ZAccount).min(1).max(10_000) }),
       response: {
         200: z.object({ created: z.number().int(), updated: z.number().int() }),
-        401: ZProblem,
-        403: ZProblem,
-        422: ZProblem,
+        ...problemResponses(...KEY_PROBLEMS, ...SERVER_PROBLEMS, ...BODY_PROBLEMS, 'validation_failed'),
       },
     },
   }, async (request) => {

@@ -16,6 +16,37 @@ const ZTokenParams = z.object({ token: z.string().max(200) });
 /** Any fields: the questionnaire's own rules (`submissionFromForm`) answer with errors next to each field. */
 const ZForm = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
 const HTML = 'text/html; charset=utf-8';
+
+/**
+ * The responses of a citizen page, all Russian HTML (errors too, never problem+json): the
+ * statuses of its own outcomes plus what any page can answer (a malformed request, the
+ * per-address rate limit, a failure, the database away).
+ */
+const PAGE_STATUSES = {
+  200: 'the page',
+  400: 'a malformed request',
+  404: 'unknown link',
+  409: 'already answered, or not open yet',
+  410: 'closed or withdrawn',
+  413: 'the form is too large',
+  415: 'not a form',
+  422: 'the form again, each error next to its field',
+  429: 'too many requests from this address (Retry-After)',
+  500: 'an error on our side',
+  503: 'the database is unavailable (Retry-After)',
+} as const;
+type PageStatus = keyof typeof PAGE_STATUSES;
+const ALWAYS: PageStatus[] = [400, 429, 500, 503];
+
+function pageResponses(...statuses: (PageStatus | 303)[]) {
+  return Object.fromEntries([
+    ...[...statuses, ...ALWAYS].map((status) =>
+      status === 303
+        ? [303, z.void().describe('See Other: no body; the Location header names the page to show')]
+        : [status, { description: PAGE_STATUSES[status], content: { 'text/html': { schema: z.string() } } }],
+    ),
+  ]);
+}
 const FORM_BODY_LIMIT = 32 * 1024;
 
 /** HTTP status of the page for a link that cannot take an answer. */
@@ -29,10 +60,23 @@ const STATUS_CODE: Record<Exclude<LinkStatus, 'open'> | 'unknown', number> = {
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   const { questionnaires } = app.deps;
-  const pageSchema = (summary: string) => ({ tags: ['citizens'], summary, params: ZTokenParams, produces: ['text/html'] });
+  const pageSchema = (operationId: string, summary: string, ...statuses: (PageStatus | 303)[]) => ({
+    tags: ['citizens'], operationId, summary, params: ZTokenParams, produces: ['text/html'], response: pageResponses(...statuses),
+  });
 
   app.get('/assets/:file', {
-    schema: { tags: ['citizens'], summary: 'Stylesheet and script of the citizen pages', params: z.object({ file: z.string() }), produces: ['text/css', 'text/javascript'] },
+    schema: {
+      tags: ['citizens'],
+      operationId: 'getAsset',
+      summary: 'Stylesheet and script of the citizen pages',
+      params: z.object({ file: z.string() }),
+      produces: ['text/css', 'text/javascript'],
+      response: {
+        200: { description: 'the file (cached; ETag)', content: { 'text/css': { schema: z.string() }, 'text/javascript': { schema: z.string() } } },
+        304: z.void().describe('Not Modified: the ETag sent in If-None-Match is current'),
+        404: { description: 'no such file', content: { 'text/plain': { schema: z.string() } } },
+      },
+    },
   }, async (request, reply) => {
     const asset = ASSETS[`/assets/${request.params.file}`];
     if (!asset) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
@@ -41,7 +85,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     return reply.type(asset.contentType).send(asset.body);
   });
 
-  app.get('/q/:token', { config: TOKEN_PAGE, schema: pageSchema('The questionnaire page (Russian, accessible, works without JavaScript)') }, async (request, reply) => {
+  app.get('/q/:token', { config: TOKEN_PAGE, schema: pageSchema('questionnairePage', 'The questionnaire page (Russian, accessible, works without JavaScript)', 200, 404, 409, 410) }, async (request, reply) => {
     const view = await questionnaires.view(request.params.token);
     if (view?.status !== 'open') return reply.code(STATUS_CODE[view?.status ?? 'unknown']).type(HTML).send(statusPage(view));
     return reply.type(HTML).send(formPage(request.url, view));
@@ -50,7 +94,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   app.post('/q/:token', {
     config: TOKEN_PAGE,
     bodyLimit: FORM_BODY_LIMIT,
-    schema: { ...pageSchema('Answer the questionnaire from the page (form post); redirects to the thank-you page'), body: ZForm },
+    schema: { ...pageSchema('answerQuestionnairePage', 'Answer the questionnaire from the page (form post); redirects to the thank-you page', 303, 404, 409, 410, 413, 415, 422), body: ZForm },
   }, async (request, reply) => {
     const { token } = request.params;
     // Browsers send line breaks as CRLF but count them as one character against maxlength.
@@ -67,14 +111,14 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     return reply.code(STATUS_CODE[outcome.kind === 'unknown' ? 'unknown' : outcome.status]).type(HTML).send(statusPage(view));
   });
 
-  app.get('/q/:token/thanks', { config: TOKEN_PAGE, schema: pageSchema('Thank-you page after an answer') }, async (request, reply) => {
+  app.get('/q/:token/thanks', { config: TOKEN_PAGE, schema: pageSchema('thankYouPage', 'Thank-you page after an answer', 200, 303, 404) }, async (request, reply) => {
     const view = await questionnaires.view(request.params.token);
     if (!view) return reply.code(404).type(HTML).send(linkStatusPage('unknown'));
     if (view.status !== 'answered') return reply.code(303).header('location', request.url.replace(/\/thanks$/, '')).send();
     return reply.type(HTML).send(thankYouPage({ organizationName: view.organization.name, longService: view.service.kind === 'long' }));
   });
 
-  app.get('/u/:token', { config: TOKEN_PAGE, schema: pageSchema('Asks to confirm unsubscribing (changes nothing)') }, async (request, reply) => {
+  app.get('/u/:token', { config: TOKEN_PAGE, schema: pageSchema('unsubscribePage', 'Asks to confirm unsubscribing (changes nothing)', 200, 404) }, async (request, reply) => {
     const view = await questionnaires.view(request.params.token);
     if (!view) return reply.code(404).type(HTML).send(unsubscribePage('unknown'));
     return reply.type(HTML).send(unsubscribePage('confirm', { actionUrl: request.url, organizationName: view.organization.name }));
@@ -88,7 +132,11 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     unsubscribe.withTypeProvider<ZodTypeProvider>().post('/u/:token', {
       config: TOKEN_PAGE,
       bodyLimit: FORM_BODY_LIMIT,
-      schema: pageSchema('Unsubscribe from further e-mails about this invitation (the confirmation form, and the one-click POST of List-Unsubscribe-Post)'),
+      schema: pageSchema(
+        'unsubscribeFromPage',
+        'Unsubscribe from further e-mails about this invitation (the confirmation form, and the one-click POST of List-Unsubscribe-Post)',
+        200, 404, 413, 415,
+      ),
     }, async (request, reply) => {
       const view = await questionnaires.view(request.params.token);
       if (!view || (await questionnaires.unsubscribe(request.params.token)) === 'unknown') {

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { metricsAuthorized } from '../../metrics';
-import { ZProblem, sendProblem } from '../problem';
+import { KEY_PROBLEMS, SERVER_PROBLEMS, problemResponses, sendProblem } from '../problem';
 
 const ZLive = z.object({ status: z.literal('ok') });
 const ZReady = z.object({
@@ -20,14 +20,15 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   const { db, mailer, temporalHealthy, config } = app.deps;
 
   app.get('/health', {
-    schema: { tags: ['operations'], summary: 'Liveness: 200 while the process serves requests; checks no dependency', response: { 200: ZLive } },
+    schema: { tags: ['operations'], operationId: 'health', summary: 'Liveness: 200 while the process serves requests; checks no dependency', response: { 200: ZLive } },
   }, async () => ({ status: 'ok' as const }));
 
   app.get('/ready', {
     schema: {
       tags: ['operations'],
+      operationId: 'ready',
       summary: 'Readiness: PostgreSQL and Temporal answer (503 naming the one that is down)',
-      response: { 200: ZReady, 503: ZReady },
+      response: { 200: ZReady, 503: ZReady.describe('degraded: which dependency is down (JSON, not a problem)') },
     },
   }, async (_request, reply) => {
     const [database, temporal] = await Promise.all([
@@ -42,13 +43,17 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   app.get('/metrics', {
     schema: {
       tags: ['operations'],
+      operationId: 'metrics',
       summary: 'Prometheus metrics (text format); a bearer METRICS_TOKEN when one is set. Not for the public internet',
-      response: { 200: z.string(), 401: ZProblem },
+      response: {
+        200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: z.string() } } },
+        ...problemResponses('unauthorized'),
+      },
     },
   }, async (request, reply) => {
     if (!metricsAuthorized(request.headers.authorization, config.metrics.token)) {
       reply.header('www-authenticate', 'Bearer');
-      return sendProblem(reply, 401, 'A metrics token is required: Authorization: Bearer <METRICS_TOKEN>');
+      return sendProblem(reply, 'unauthorized', 'A metrics token is required: Authorization: Bearer <METRICS_TOKEN>');
     }
     const { registry } = app.metrics;
     return reply.type(registry.contentType).send(await registry.metrics());
@@ -59,6 +64,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     onRequest: app.authorize('admin'),
     schema: {
       tags: ['operations'],
+      operationId: 'listOutboxEmails',
       summary: 'E-mails written to the outbox (development mode, no RESEND_API_KEY; admin)',
       security: [{ apiKey: [] }],
       querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }),
@@ -68,8 +74,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
             id: z.string(), notificationId: z.string(), to: z.string(), subject: z.string(), text: z.string(), html: z.string(), createdAt: z.string(),
           })),
         }),
-        401: ZProblem,
-        403: ZProblem,
+        ...problemResponses(...KEY_PROBLEMS, ...SERVER_PROBLEMS, 'validation_failed'),
       },
     },
   }, async (request) => {

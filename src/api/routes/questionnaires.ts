@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CURRENT_QUESTIONNAIRE, ZSubmissionV1 } from '../../domain/questionnaire';
-import { HttpProblem, ZProblem } from '../problem';
+import { BODY_PROBLEMS, HttpProblem, SERVER_PROBLEMS, problemResponses } from '../problem';
 import { TOKEN_ROUTE } from '../plugins/citizen-security';
 
 /** Not a `ZText`: a token is never stored, and anything but a token's shape is an unknown link (404) before any look-up. */
@@ -23,10 +23,10 @@ const ZQuestionnaireView = z.object({
 
 /** What each refusal means for the JSON API: answered (409), closed or withdrawn (410). */
 const REFUSALS = {
-  answered: [409, 'This round of the questionnaire has already been answered'],
-  not_yet_active: [409, 'The link is not active yet'],
-  closed: [410, 'The link is closed'],
-  withdrawn: [410, 'The link was withdrawn'],
+  answered: ['already_answered', 'This round of the questionnaire has already been answered'],
+  not_yet_active: ['link_not_active', 'The link is not active yet'],
+  closed: ['link_closed', 'The link is closed'],
+  withdrawn: ['link_withdrawn', 'The link was withdrawn'],
 } as const;
 
 const routes: FastifyPluginAsyncZod = async (app) => {
@@ -36,13 +36,14 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     config: TOKEN_ROUTE,
     schema: {
       tags: ['citizens'],
+      operationId: 'getQuestionnaire',
       summary: 'The questionnaire behind a personalised link, and whether it can be answered now',
       params: ZTokenParams,
-      response: { 200: ZQuestionnaireView, 404: ZProblem, 429: ZProblem },
+      response: { 200: ZQuestionnaireView, ...problemResponses(...SERVER_PROBLEMS, 'validation_failed', 'unknown_link', 'rate_limited') },
     },
   }, async (request) => {
     const view = await questionnaires.view(request.params.token);
-    if (!view) throw new HttpProblem(404, 'Unknown link');
+    if (!view) throw new HttpProblem('unknown_link', 'Unknown link');
     const { version, items, scale, commentMaxLength } = CURRENT_QUESTIONNAIRE;
     return {
       organization: { name: view.organization.name, type: view.organization.type },
@@ -58,25 +59,24 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     config: TOKEN_ROUTE,
     schema: {
       tags: ['citizens'],
+      operationId: 'postQuestionnaireResponse',
       summary: 'Answer the questionnaire (once per round)',
       params: ZTokenParams,
       body: ZSubmissionV1,
       response: {
         201: z.object({ id: z.string().uuid(), round: z.number().int(), questionnaireVersion: z.number().int() }),
-        400: ZProblem,
-        404: ZProblem,
-        409: ZProblem,
-        410: ZProblem,
-        422: ZProblem,
-        429: ZProblem,
+        ...problemResponses(
+          ...SERVER_PROBLEMS, ...BODY_PROBLEMS, 'validation_failed', 'unknown_link', 'rate_limited',
+          'already_answered', 'link_not_active', 'link_closed', 'link_withdrawn',
+        ),
       },
     },
   }, async (request, reply) => {
     const outcome = await questionnaires.submit(request.params.token, request.body);
-    if (outcome.kind === 'unknown') throw new HttpProblem(404, 'Unknown link');
+    if (outcome.kind === 'unknown') throw new HttpProblem('unknown_link', 'Unknown link');
     if (outcome.kind === 'refused') {
-      const [status, detail] = REFUSALS[outcome.status];
-      throw new HttpProblem(status, detail);
+      const [code, detail] = REFUSALS[outcome.status];
+      throw new HttpProblem(code, detail);
     }
     return reply.code(201).send({ id: outcome.id, round: outcome.round, questionnaireVersion: CURRENT_QUESTIONNAIRE.version });
   });
@@ -85,12 +85,13 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     config: TOKEN_ROUTE,
     schema: {
       tags: ['citizens'],
+      operationId: 'unsubscribe',
       summary: 'Stop further e-mails for this invitation (the link keeps working while open)',
       params: ZTokenParams,
-      response: { 200: z.object({ status: z.literal('unsubscribed') }), 404: ZProblem, 429: ZProblem },
+      response: { 200: z.object({ status: z.literal('unsubscribed') }), ...problemResponses(...SERVER_PROBLEMS, ...BODY_PROBLEMS, 'validation_failed', 'unknown_link', 'rate_limited') },
     },
   }, async (request) => {
-    if ((await questionnaires.unsubscribe(request.params.token)) === 'unknown') throw new HttpProblem(404, 'Unknown link');
+    if ((await questionnaires.unsubscribe(request.params.token)) === 'unknown') throw new HttpProblem('unknown_link', 'Unknown link');
     return { status: 'unsubscribed' as const };
   });
 };

@@ -8,19 +8,45 @@ import { receiptOutcome } from '../../metrics';
 import type { IngestOutcome } from '../../services/receipts';
 import { ZReceiptView, receiptView, RECEIPT_VIEW_INCLUDE } from '../../services/receipt-view';
 import { principalOf } from '../plugins/auth';
-import { HttpProblem, ZProblem } from '../problem';
+import type { ProblemCode } from '../../domain/error-codes';
+import { BATCH_RESPONSE_EXAMPLE, RECEIPT_INPUT_EXAMPLE, RECEIPT_VIEW_EXAMPLE, receiptInputJsonSchema } from '../examples';
+import { BODY_PROBLEMS, HttpProblem, KEY_PROBLEMS, SERVER_PROBLEMS, ZFieldError, problemResponses } from '../problem';
+
+/** The code of a rejected batch item: what a single post of it would have answered. */
+const REJECTION_CODE = { invalid: 'validation_failed', forbidden: 'out_of_scope', conflict: 'receipt_conflict' } as const satisfies Record<Rejection['kind'], ProblemCode>;
+const REJECTION_CODES = ['validation_failed', 'out_of_scope', 'receipt_conflict'] as const satisfies readonly (typeof REJECTION_CODE)[Rejection['kind']][];
+type Rejection = Exclude<IngestOutcome, { kind: 'accepted' | 'duplicate' }>;
 
 const ZIdParams = z.object({ id: z.string().uuid('must be a receipt id') });
-const ZBatchResult = z.object({
-  index: z.number().int(),
-  externalId: z.string().nullable(),
-  status: z.enum(['accepted', 'duplicate', 'rejected']),
-  id: z.string().optional(),
-  workflowId: z.string().optional(),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
-const problems = { 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 422: ZProblem, 503: ZProblem };
-const BATCH_CONCURRENCY = 8;
+const ZBatchItemBase = {
+  index: z.number().int().describe('position of the item in the request'),
+  externalId: z.string().nullable().describe('the item\'s externalId, or null when that is what was wrong with it'),
+};
+const ZBatchResult = z.discriminatedUnion('status', [
+  z.object({
+    ...ZBatchItemBase,
+    status: z.enum(['accepted', 'duplicate']).describe('accepted: stored now (as a single post\'s 202); duplicate: the same receipt was already stored (200)'),
+    id: z.string().uuid(),
+    workflowId: z.string(),
+  }),
+  z.object({
+    ...ZBatchItemBase,
+    status: z.literal('rejected'),
+    code: z.enum(REJECTION_CODES).describe('what a single post of this item would have answered: 422, 403 or 409'),
+    errors: z.array(ZFieldError),
+  }),
+]).describe('the outcome of one item of a batch');
+const ZBatchResponse = z.object({ results: z.array(ZBatchResult).describe('one per item, in the order sent') }).meta({ examples: [BATCH_RESPONSE_EXAMPLE] });
+const ZBatchBody = z.object({
+  receipts: ZList(z.unknown().meta(receiptInputJsonSchema()))
+    .min(1)
+    .max(MAX_BATCH)
+    .describe('each item is a receipt as POST /v1/receipts takes it, checked on its own: a bad item is rejected in the results, the others are stored'),
+}).meta({ examples: [{ receipts: [RECEIPT_INPUT_EXAMPLE] }] });
+const ZReceiptBody = ZReceiptInput.meta({ examples: [RECEIPT_INPUT_EXAMPLE] });
+const ZReceipt = ZReceiptView.meta({ examples: [RECEIPT_VIEW_EXAMPLE] });
+/** Every route here: an integrator key, the database. */
+const COMMON = [...KEY_PROBLEMS, ...SERVER_PROBLEMS] as const;
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   const { db, receipts, invitations } = app.deps;
@@ -30,11 +56,11 @@ const routes: FastifyPluginAsyncZod = async (app) => {
    * `ingest`: the route's onResponse counts it as rejected.
    */
   const counted = new WeakSet<object>();
-  const ingest = async (request: FastifyRequest, body: unknown): Promise<IngestOutcome> => {
-    const outcome = await receipts.ingest(principalOf(request), body);
-    app.metrics.receipts.inc({ outcome: receiptOutcome(outcome.kind) });
+  const ingest = async (request: FastifyRequest, bodies: readonly unknown[]): Promise<IngestOutcome[]> => {
+    const outcomes = await receipts.ingestMany(principalOf(request), bodies);
+    for (const outcome of outcomes) app.metrics.receipts.inc({ outcome: receiptOutcome(outcome.kind) });
     counted.add(request);
-    return outcome;
+    return outcomes;
   };
   const countRefused = async (request: FastifyRequest, reply: FastifyReply) => {
     if ((reply.statusCode === 400 || reply.statusCode === 422) && !counted.has(request)) app.metrics.receipts.inc({ outcome: 'rejected' });
@@ -46,13 +72,19 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     onResponse: countRefused,
     schema: {
       tags: ['receipts'],
+      operationId: 'postReceipt',
       summary: 'Post a service receipt; starts its invitation workflow',
+      description: 'Idempotent by externalId: the same receipt again answers 200 with the stored one; different content under a used externalId is a 409.',
       security: [{ apiKey: [] }],
-      body: ZReceiptInput,
-      response: { 200: ZReceiptView, 202: ZReceiptView, 400: ZProblem, ...problems },
+      body: ZReceiptBody,
+      response: {
+        200: ZReceipt.describe('duplicate: this receipt was already stored (same externalId, same content)'),
+        202: ZReceipt.describe('accepted: stored, its invitation workflow started'),
+        ...problemResponses(...COMMON, ...BODY_PROBLEMS, 'validation_failed', 'out_of_scope', 'receipt_conflict'),
+      },
     },
   }, async (request, reply) => {
-    const outcome = await ingest(request, request.body);
+    const [outcome] = await ingest(request, [request.body]);
     switch (outcome.kind) {
       case 'accepted':
         return reply.code(202).send(outcome.receipt);
@@ -67,29 +99,23 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     ...integratorOnly,
     schema: {
       tags: ['receipts'],
+      operationId: 'postReceiptBatch',
       summary: `Post up to ${MAX_BATCH} receipts; each item succeeds or fails on its own`,
       security: [{ apiKey: [] }],
-      body: z.object({ receipts: ZList(z.unknown()).min(1).max(MAX_BATCH) }),
-      response: { 200: z.object({ results: z.array(ZBatchResult) }), 400: ZProblem, ...problems },
+      body: ZBatchBody,
+      response: { 200: ZBatchResponse, ...problemResponses(...COMMON, ...BODY_PROBLEMS, 'validation_failed') },
     },
   }, async (request) => {
     const items = request.body.receipts;
-    const results = new Array<z.infer<typeof ZBatchResult>>(items.length);
-    let next = 0;
-    const worker = async () => {
-      for (let index = next++; index < items.length; index = next++) {
-        const item = items[index];
-        // Echoed only when it is one: an item rejected for its externalId gets null.
-        const sent = (item as { externalId?: unknown } | null)?.externalId;
-        const externalId = ZExternalId.safeParse(sent).success ? (sent as string) : null;
-        const outcome = await ingest(request, item);
-        results[index] =
-          outcome.kind === 'accepted' || outcome.kind === 'duplicate'
-            ? { index, externalId, status: outcome.kind, id: outcome.receipt.id, workflowId: outcome.receipt.workflowId }
-            : { index, externalId, status: 'rejected', errors: outcome.errors };
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, items.length) }, worker));
+    const outcomes = await ingest(request, items);
+    const results = outcomes.map((outcome, index): z.infer<typeof ZBatchResult> => {
+      // Echoed only when it is one: an item rejected for its externalId gets null.
+      const sent = (items[index] as { externalId?: unknown } | null)?.externalId;
+      const externalId = ZExternalId.safeParse(sent).success ? (sent as string) : null;
+      return outcome.kind === 'accepted' || outcome.kind === 'duplicate'
+        ? { index, externalId, status: outcome.kind, id: outcome.receipt.id, workflowId: outcome.receipt.workflowId }
+        : { index, externalId, status: 'rejected', code: REJECTION_CODE[outcome.kind], errors: outcome.errors };
+    });
     return { results };
   });
 
@@ -97,10 +123,11 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     ...integratorOnly,
     schema: {
       tags: ['receipts'],
+      operationId: 'getReceipt',
       summary: 'A receipt and its invitation (no personal data)',
       security: [{ apiKey: [] }],
       params: ZIdParams,
-      response: { 200: ZReceiptView, ...problems },
+      response: { 200: ZReceipt, ...problemResponses(...COMMON, 'validation_failed', 'not_found') },
     },
   }, async (request) => receiptView(await ownReceipt(request.params.id, principalOf(request).integratorId)));
 
@@ -108,10 +135,12 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     ...integratorOnly,
     schema: {
       tags: ['receipts'],
+      operationId: 'cancelReceipt',
       summary: 'Withdraw a receipt sent in error: its link closes and it leaves the indicators',
+      description: 'Idempotent: cancelling a cancelled receipt answers 200 again. On 503 the withdrawal is stored; repeat the request so the workflow hears of it.',
       security: [{ apiKey: [] }],
       params: ZIdParams,
-      response: { 200: ZReceiptView, ...problems },
+      response: { 200: ZReceipt, ...problemResponses(...COMMON, ...BODY_PROBLEMS, 'validation_failed', 'not_found', 'workflow_unreachable') },
     },
   }, async (request) => {
     const receipt = await ownReceipt(request.params.id, principalOf(request).integratorId);
@@ -126,19 +155,23 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     ...integratorOnly,
     schema: {
       tags: ['receipts'],
+      operationId: 'endReceiptService',
       summary: 'Report the end of a long service: the link closes at the end of that day (Moscow time)',
       security: [{ apiKey: [] }],
       params: ZIdParams,
-      body: z.strictObject({ end: ZCalendarDate }),
-      response: { 200: ZReceiptView, ...problems },
+      body: z.strictObject({ end: ZCalendarDate }).meta({ examples: [{ end: '2026-11-30' }] }),
+      response: {
+        200: ZReceipt,
+        ...problemResponses(...COMMON, ...BODY_PROBLEMS, 'validation_failed', 'not_found', 'not_long_service', 'receipt_cancelled', 'workflow_unreachable'),
+      },
     },
   }, async (request) => {
     const receipt = await ownReceipt(request.params.id, principalOf(request).integratorId);
     const { end } = request.body;
-    if (receipt.serviceKind !== 'long') throw new HttpProblem(409, 'Only a long service has an end');
-    if (receipt.status === 'cancelled') throw new HttpProblem(409, 'The receipt was withdrawn');
+    if (receipt.serviceKind !== 'long') throw new HttpProblem('not_long_service', 'Only a long service has an end');
+    if (receipt.status === 'cancelled') throw new HttpProblem('receipt_cancelled', 'The receipt was withdrawn');
     if (end < receipt.serviceDate.toISOString().slice(0, 10)) {
-      throw new HttpProblem(422, 'The end is before the start of the service', [{ path: 'end', message: 'must not be before the start of the service' }]);
+      throw new HttpProblem('validation_failed', 'The end is before the start of the service', [{ path: 'end', code: 'end_before_start', message: 'must not be before the start of the service' }]);
     }
     await db.receipt.update({ where: { id: receipt.id }, data: { serviceEnd: new Date(end) } });
     await signal(() => invitations.serviceEnded(receipt.id, end));
@@ -148,7 +181,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   /** Integrators see only their own receipts (through any of their keys); anyone else's is "not found". */
   async function ownReceipt(id: string, integratorId: string | null) {
     const receipt = await db.receipt.findUnique({ where: { id }, include: RECEIPT_VIEW_INCLUDE });
-    if (!receipt || !integratorId || receipt.integratorId !== integratorId) throw new HttpProblem(404, 'No such receipt');
+    if (!receipt || !integratorId || receipt.integratorId !== integratorId) throw new HttpProblem('not_found', 'No such receipt');
     return receipt;
   }
 };
@@ -158,19 +191,18 @@ async function signal(send: () => Promise<void>): Promise<void> {
   try {
     await send();
   } catch {
-    throw new HttpProblem(503, 'Stored, but the workflow could not be reached; repeat the request');
+    throw new HttpProblem('workflow_unreachable', 'Stored, but the workflow could not be reached; repeat the request');
   }
 }
 
-function problemFor(outcome: Exclude<IngestOutcome, { kind: 'accepted' | 'duplicate' }>): HttpProblem {
-  switch (outcome.kind) {
-    case 'conflict':
-      return new HttpProblem(409, 'This externalId was already used for a different receipt', outcome.errors);
-    case 'forbidden':
-      return new HttpProblem(403, 'The organization is outside this key\'s scope', outcome.errors);
-    case 'invalid':
-      return new HttpProblem(422, 'The receipt is invalid', outcome.errors);
-  }
+const REJECTION_DETAIL = {
+  conflict: 'This externalId was already used for a different receipt',
+  forbidden: 'The organization is outside this key\'s scope',
+  invalid: 'The receipt is invalid',
+} as const satisfies Record<Rejection['kind'], string>;
+
+function problemFor(outcome: Rejection): HttpProblem {
+  return new HttpProblem(REJECTION_CODE[outcome.kind], REJECTION_DETAIL[outcome.kind], outcome.errors);
 }
 
 export default routes;

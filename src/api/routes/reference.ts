@@ -5,7 +5,7 @@ import type { Prisma } from '../../generated/prisma/client';
 import type { Principal } from '../../domain/scope';
 import { ZList, ZText } from '../../domain/text';
 import { principalOf } from '../plugins/auth';
-import { HttpProblem, ZProblem } from '../problem';
+import { BODY_PROBLEMS, HttpProblem, KEY_PROBLEMS, SERVER_PROBLEMS, problemResponses } from '../problem';
 
 const ZOrganization = z.object({
   code: z.string(),
@@ -22,7 +22,7 @@ const ZOrganizationBody = z.strictObject({
   region: ZText.regex(/^\d{2}$/, 'must be a two-digit region code'),
   founderLevel: z.enum(['federal', 'regional', 'municipal']),
 });
-const problems = { 401: ZProblem, 403: ZProblem, 404: ZProblem, 422: ZProblem };
+const COMMON = [...KEY_PROBLEMS, ...SERVER_PROBLEMS] as const;
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.deps;
@@ -31,11 +31,12 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     onRequest: app.authorize('admin'),
     schema: {
       tags: ['reference'],
+      operationId: 'putOrganization',
       summary: 'Create or update an organisation (admin)',
       security: [{ apiKey: [] }],
       params: z.object({ code: ZText.trim().min(1).max(64).regex(/^[\w.-]+$/, 'letters, digits, ".", "-" and "_" only') }),
       body: ZOrganizationBody,
-      response: { 200: ZOrganization, 201: ZOrganization, ...problems },
+      response: { 200: ZOrganization, 201: ZOrganization, ...problemResponses(...COMMON, ...BODY_PROBLEMS, 'validation_failed') },
     },
   }, async (request, reply) => {
     const { code } = request.params;
@@ -45,10 +46,10 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       db.region.findUnique({ where: { code: region } }),
     ]);
     const errors = [
-      ...(typeRow ? [] : [{ path: 'type', message: 'unknown organization type' }]),
-      ...(regionRow ? [] : [{ path: 'region', message: 'unknown region' }]),
+      ...(typeRow ? [] : [{ path: 'type', code: 'unknown_organization_type' as const, message: 'unknown organization type' }]),
+      ...(regionRow ? [] : [{ path: 'region', code: 'unknown_region' as const, message: 'unknown region' }]),
     ];
-    if (errors.length > 0) throw new HttpProblem(422, 'The organization is invalid', errors);
+    if (errors.length > 0) throw new HttpProblem('validation_failed', 'The organization is invalid', errors);
     const existed = await db.organization.findUnique({ where: { code } });
     const data = { name, typeCode: type, regionCode: region, founderLevel };
     const org = await db.organization.upsert({ where: { code }, create: { code, ...data }, update: data, include: { type: true } });
@@ -59,6 +60,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     onRequest: app.authorize(),
     schema: {
       tags: ['reference'],
+      operationId: 'listOrganizations',
       summary: 'Organisations within the caller\'s scope',
       security: [{ apiKey: [] }],
       querystring: z.object({
@@ -67,7 +69,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         limit: z.coerce.number().int().min(1).max(1000).default(100),
         offset: z.coerce.number().int().min(0).default(0),
       }),
-      response: { 200: z.object({ organizations: z.array(ZOrganization) }), ...problems },
+      response: { 200: z.object({ organizations: z.array(ZOrganization) }), ...problemResponses(...COMMON, 'validation_failed', 'out_of_scope') },
     },
   }, async (request) => {
     const { region, type, limit, offset } = request.query;
@@ -84,9 +86,10 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     onRequest: app.authorize(),
     schema: {
       tags: ['reference'],
+      operationId: 'listRegions',
       summary: 'Regions and the organisation types that take part in each',
       security: [{ apiKey: [] }],
-      response: { 200: z.object({ regions: z.array(z.object({ code: z.string(), name: z.string(), types: z.array(z.string()) })) }), ...problems },
+      response: { 200: z.object({ regions: z.array(z.object({ code: z.string(), name: z.string(), types: z.array(z.string()) })) }), ...problemResponses(...COMMON) },
     },
   }, async () => {
     const rows = await db.region.findMany({ include: { organizationTypes: true }, orderBy: { code: 'asc' } });
@@ -97,19 +100,20 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     onRequest: app.authorize('admin'),
     schema: {
       tags: ['reference'],
+      operationId: 'putRegionOrganizationTypes',
       summary: 'Set which organisation types take part in a region (admin)',
       security: [{ apiKey: [] }],
       params: z.object({ code: ZCode }),
       body: z.strictObject({ types: ZList(ZCode).max(20) }),
-      response: { 200: z.object({ region: z.string(), types: z.array(z.string()) }), ...problems },
+      response: { 200: z.object({ region: z.string(), types: z.array(z.string()) }), ...problemResponses(...COMMON, ...BODY_PROBLEMS, 'validation_failed', 'not_found') },
     },
   }, async (request) => {
     const { code } = request.params;
     const types = [...new Set(request.body.types)].sort();
-    if (!(await db.region.findUnique({ where: { code } }))) throw new HttpProblem(404, 'No such region');
+    if (!(await db.region.findUnique({ where: { code } }))) throw new HttpProblem('not_found', 'No such region');
     const known = new Set((await db.organizationType.findMany()).map((t) => t.code));
-    const errors = request.body.types.flatMap((t, i) => (known.has(t) ? [] : [{ path: `types.${i}`, message: 'unknown organization type' }]));
-    if (errors.length > 0) throw new HttpProblem(422, 'Unknown organization types', errors);
+    const errors = request.body.types.flatMap((t, i) => (known.has(t) ? [] : [{ path: `types.${i}`, code: 'unknown_organization_type' as const, message: 'unknown organization type' }]));
+    if (errors.length > 0) throw new HttpProblem('validation_failed', 'Unknown organization types', errors);
     await db.$transaction([
       db.regionOrganizationType.deleteMany({ where: { regionCode: code, typeCode: { notIn: types } } }),
       db.regionOrganizationType.createMany({ data: types.map((typeCode) => ({ regionCode: code, typeCode })), skipDuplicates: true }),
@@ -120,10 +124,10 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   /** Asking for a region or a sector outside the caller's scope is a 403, not an empty list. */
   async function assertFilterInScope(p: Principal, region: string | undefined, type: string | undefined): Promise<void> {
     if (p.role === 'organization') return;
-    if (region && p.regions.length > 0 && !p.regions.includes(region)) throw new HttpProblem(403, `Region ${region} is outside this key's scope`);
+    if (region && p.regions.length > 0 && !p.regions.includes(region)) throw new HttpProblem('out_of_scope', `Region ${region} is outside this key's scope`);
     if (type && p.sectors.length > 0) {
       const row = await db.organizationType.findUnique({ where: { code: type } });
-      if (row && !p.sectors.includes(row.sector)) throw new HttpProblem(403, `Type ${type} is outside this key's scope`);
+      if (row && !p.sectors.includes(row.sector)) throw new HttpProblem('out_of_scope', `Type ${type} is outside this key's scope`);
     }
   }
 };

@@ -8,7 +8,8 @@ import { ZPeriod, periodDistance, MAX_PERIODS_BETWEEN } from '../../domain/perio
 import { GROUP_BY } from '../../domain/scope';
 import { ZText } from '../../domain/text';
 import { principalOf } from '../plugins/auth';
-import { HttpProblem, ZProblem } from '../problem';
+import { FUNNEL_EXAMPLE, HISTORY_EXAMPLE, INDICATORS_EXAMPLE, RANKINGS_EXAMPLE } from '../examples';
+import { HttpProblem, KEY_PROBLEMS, SERVER_PROBLEMS, problemResponses } from '../problem';
 import { toCsv } from '../csv';
 
 const PARTICIPANTS = ['admin', 'federal', 'sector', 'region', 'organization', 'integrator'] as const;
@@ -48,7 +49,7 @@ const ZIndicatorRow = z.object({
   }),
 });
 const ZStatus = { period: z.string(), final: z.boolean(), computedAt: z.string().nullable() };
-const problems = { 401: ZProblem, 403: ZProblem, 422: ZProblem };
+const problems = problemResponses(...KEY_PROBLEMS, ...SERVER_PROBLEMS, 'out_of_scope', 'validation_failed');
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   const { reports } = app.deps;
@@ -59,10 +60,11 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     ...guard,
     schema: {
       tags: ['reports'],
+      operationId: 'getIndicators',
       summary: 'Coverage and satisfaction for a quarter by a level; the current quarter is cumulative to date (final: false)',
       security,
       querystring: z.object({ period: ZPeriod.optional(), groupBy: z.enum(GROUP_BY).default('federation'), ...ZFilters, format: ZFormat }),
-      response: { 200: z.object({ ...ZStatus, rows: z.array(ZIndicatorRow) }), ...problems },
+      response: { 200: z.object({ ...ZStatus, rows: z.array(ZIndicatorRow) }).meta({ examples: [INDICATORS_EXAMPLE] }), ...problems },
       produces: ['application/json', 'text/csv'],
     },
   }, async (request, reply) => {
@@ -76,6 +78,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     ...guard,
     schema: {
       tags: ['reports'],
+      operationId: 'getIndicatorHistory',
       summary: 'A series per group over a range of quarters, for charts',
       security,
       querystring: z.object({ from: ZPeriod, to: ZPeriod, groupBy: z.enum(GROUP_BY).default('federation'), ...ZFilters }),
@@ -91,7 +94,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
               responses: z.number(), satisfaction: z.number().nullable(), ci: ZCi, suppressed: z.boolean(), lowResponses: z.boolean(),
             })),
           })),
-        }),
+        }).meta({ examples: [HISTORY_EXAMPLE] }),
         ...problems,
       },
     },
@@ -99,7 +102,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     const { from, to, groupBy, ...filters } = request.query;
     const span = periodDistance(from, to);
     if (span < 0 || span >= MAX_PERIODS_BETWEEN) {
-      throw new HttpProblem(422, `from must not be after to, and the range at most ${MAX_PERIODS_BETWEEN} quarters`, [{ path: 'to', message: 'out of range' }]);
+      throw new HttpProblem('validation_failed', `from must not be after to, and the range at most ${MAX_PERIODS_BETWEEN} quarters`, [{ path: 'to', code: 'out_of_range', message: 'out of range' }]);
     }
     return sendJson(reply, await reports.history(principalOf(request), { from, to, groupBy, filters }));
   });
@@ -108,6 +111,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     ...guard,
     schema: {
       tags: ['reports'],
+      operationId: 'getRankings',
       summary: 'Organisations of a region and type, best and worst by satisfaction (ties: more responses first, then code)',
       security,
       querystring: z.object({
@@ -126,7 +130,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
           best: z.array(z.object({ rank: z.number().int(), code: z.string(), name: z.string(), satisfaction: z.number().nullable(), responses: z.number(), ci: ZCi })),
           worst: z.array(z.object({ rank: z.number().int(), code: z.string(), name: z.string(), satisfaction: z.number().nullable(), responses: z.number(), ci: ZCi })),
           unranked: z.array(z.object({ code: z.string(), name: z.string(), responses: z.number(), suppressed: z.boolean() })),
-        }),
+        }).meta({ examples: [RANKINGS_EXAMPLE] }),
         ...problems,
       },
     },
@@ -146,6 +150,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     ...guard,
     schema: {
       tags: ['reports'],
+      operationId: 'getFunnel',
       summary: 'Receipts, late, without an account, activated, notified, completed',
       security,
       querystring: z.object({ period: ZPeriod.optional(), groupBy: z.enum(GROUP_BY).default('federation'), ...ZFilters, format: ZFormat }),
@@ -155,7 +160,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
           rows: z.array(z.object({
             key: ZKey, name: z.string(), receipts: z.number(), late: z.number(), noAccount: z.number(), activated: z.number(), notified: z.number(), completed: z.number(),
           })),
-        }),
+        }).meta({ examples: [FUNNEL_EXAMPLE] }),
         ...problems,
       },
       produces: ['application/json', 'text/csv'],

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ZPeriod, comparePeriods, lastFinishedPeriod } from '../../domain/periods';
 import { scoringWorkflowId } from '../../temporal/shared';
-import { HttpProblem, ZProblem } from '../problem';
+import { BODY_PROBLEMS, HttpProblem, KEY_PROBLEMS, SERVER_PROBLEMS, problemResponses } from '../problem';
 
 const ZRun = z.object({
   id: z.string(),
@@ -27,22 +27,23 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     ...admin,
     schema: {
       tags: ['scoring'],
+      operationId: 'startScoringRun',
       summary: 'Recompute a finished quarter\'s final values (keeps an audit record of what changed)',
       security: [{ apiKey: [] }],
       body: z.strictObject({ period: ZPeriod }),
-      response: { 202: z.object({ workflowId: z.string() }), 401: ZProblem, 403: ZProblem, 422: ZProblem, 503: ZProblem },
+      response: { 202: z.object({ workflowId: z.string() }), ...problemResponses(...KEY_PROBLEMS, ...SERVER_PROBLEMS, ...BODY_PROBLEMS, 'validation_failed', 'workflow_unreachable') },
     },
   }, async (request, reply) => {
     const { period } = request.body;
     if (comparePeriods(period, lastFinishedPeriod(new Date())) > 0) {
-      throw new HttpProblem(422, 'Only a finished quarter has final values', [{ path: 'period', message: 'must be a finished quarter' }]);
+      throw new HttpProblem('validation_failed', 'Only a finished quarter has final values', [{ path: 'period', code: 'period_not_finished', message: 'must be a finished quarter' }]);
     }
     let workflowId: string;
     try {
       workflowId = await scoring.recompute(period);
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) workflowId = scoringWorkflowId(period);
-      else throw new HttpProblem(503, 'The scoring run could not be started; repeat the request');
+      else throw new HttpProblem('workflow_unreachable', 'The scoring run could not be started; repeat the request');
     }
     return reply.code(202).send({ workflowId });
   });
@@ -51,14 +52,13 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     ...admin,
     schema: {
       tags: ['scoring'],
+      operationId: 'getScoringRuns',
       summary: 'Whether a quarter has final values, when they were computed, and its runs (newest first)',
       security: [{ apiKey: [] }],
       params: z.object({ period: ZPeriod }),
       response: {
         200: z.object({ period: z.string(), final: z.boolean(), computedAt: z.string().nullable(), runs: z.array(ZRun) }),
-        401: ZProblem,
-        403: ZProblem,
-        422: ZProblem,
+        ...problemResponses(...KEY_PROBLEMS, ...SERVER_PROBLEMS, 'validation_failed'),
       },
     },
   }, async (request) => {
