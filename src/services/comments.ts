@@ -7,18 +7,23 @@
  *   position of a comment says nothing about when it arrived;
  * - nothing of an organisation-quarter with fewer than REPORT_MIN_RESPONSES responses, for
  *   every principal: a comment is text, and a few texts are easy to attribute;
- * - nothing of a withdrawn receipt (it left the indicators too).
+ * - nothing of a withdrawn receipt (it left the indicators too);
+ * - for a head of organisation, while the quarter is in progress, only the comments of the
+ *   responses its figures have released (`releasedResponses`: whole blocks of the threshold,
+ *   one block behind, first answers first), so two reads never differ by one comment and
+ *   the quarter's full set differs from any earlier view by at least a block.
  *
  * Pages are keyset-paginated on (organisation code, hash): a page never repeats or skips a
  * comment when new ones arrive between two requests.
  */
 import type { Db } from '../db/client';
 import { fieldError } from '../domain/field-errors';
+import { releasedResponses } from '../domain/indicators';
 import { maskPersonalData } from '../domain/masking';
 import { currentPeriod, periodBounds, type Period } from '../domain/periods';
 import type { GroupBy, Principal, ReportClip } from '../domain/scope';
 import { HttpProblem } from '../api/problem';
-import type { FilterCodes } from './reports';
+import { seesReleasedBlocksOnly, type FilterCodes } from './reports';
 import { scopeConditions, SqlParams } from './scope-sql';
 
 export interface ReportAuthorizer {
@@ -58,7 +63,8 @@ export class CommentService {
   constructor(private readonly deps: { db: Db; access: ReportAuthorizer; minResponses: number; now?: () => Date }) {}
 
   async page(principal: Principal, query: CommentQuery): Promise<CommentPage> {
-    const period = query.period ?? currentPeriod(this.deps.now?.() ?? new Date());
+    const now = this.deps.now?.() ?? new Date();
+    const period = query.period ?? currentPeriod(now);
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
     // Comments are per organisation: every principal may ask at that level (an organisation key only at it).
     const clip = await this.deps.access.authorize(principal, 'organization', query.filters);
@@ -66,23 +72,29 @@ export class CommentService {
     const params = new SqlParams();
     const from = params.add(start);
     const to = params.add(end);
-    const min = params.add(this.deps.minResponses);
     const scope = scopeConditions(params, clip, query.filters);
-    const position = after ? `AND (o.code, md5(r.id::text)) > (${params.add(after.organization)}, ${params.add(after.hash)})` : '';
-    const limit = params.add(query.limit + 1);
+    // Every response of the quarter counts towards the threshold, with or without a comment.
     const counted = `
+      SELECT r.id, r.organization_id, r.comment,
+             count(*) OVER (PARTITION BY r.organization_id) AS responses,
+             row_number() OVER (PARTITION BY r.organization_id ORDER BY r.submitted_at, r.id) AS arrival
       FROM response r
       JOIN invitation i ON i.id = r.invitation_id
       JOIN receipt rc ON rc.id = i.receipt_id AND rc.status = 'active'
       JOIN organization o ON o.id = r.organization_id
       JOIN organization_type t ON t.code = o.type_code
       WHERE r.submitted_at >= ${from} AND r.submitted_at < ${to}${scope.map((c) => ` AND ${c}`).join('')}`;
+    const releasedCount = seesReleasedBlocksOnly(principal) && now < end ? await this.released(counted, [...params.values]) : null;
+    const min = params.add(this.deps.minResponses);
+    const released = releasedCount === null ? null : params.add(releasedCount);
+    const position = after ? `AND (o.code, md5(c.id::text)) > (${params.add(after.organization)}, ${params.add(after.hash)})` : '';
+    const limit = params.add(query.limit + 1);
     const rows = await this.deps.db.$queryRawUnsafe<{ code: string; name: string; region: string; type: string; comment: string; hash: string }[]>(
-      `WITH shown AS (SELECT r.organization_id ${counted} GROUP BY r.organization_id HAVING count(*) >= ${min})
-       SELECT o.code, o.name, o.region_code AS region, o.type_code AS type, r.comment, md5(r.id::text) AS hash
-       ${counted}
-         AND r.organization_id IN (SELECT organization_id FROM shown)
-         AND r.comment IS NOT NULL AND btrim(r.comment) <> ''
+      `WITH counted AS (${counted})
+       SELECT o.code, o.name, o.region_code AS region, o.type_code AS type, c.comment, md5(c.id::text) AS hash
+       FROM counted c JOIN organization o ON o.id = c.organization_id
+       WHERE c.responses >= ${min} ${released ? `AND c.arrival <= ${released}` : ''}
+         AND c.comment IS NOT NULL AND btrim(c.comment) <> ''
          ${position}
        ORDER BY o.code, hash
        LIMIT ${limit}`,
@@ -103,6 +115,12 @@ export class CommentService {
       })),
       nextCursor: rows.length > query.limit && last ? encodeCursor({ organization: last.code, hash: last.hash }) : null,
     };
+  }
+
+  /** How many of the (one) organisation's responses so far its head may see comments of. */
+  private async released(counted: string, values: unknown[]): Promise<number> {
+    const [row] = await this.deps.db.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM (${counted}) c`, ...values);
+    return releasedResponses(Number(row?.n ?? 0), this.deps.minResponses);
   }
 }
 

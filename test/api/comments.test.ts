@@ -2,7 +2,8 @@
  * GET /v1/reports/comments (docs/reports.md): masked text, the quarter and no time, an
  * order by hash rather than by arrival, nothing of an organisation-quarter below
  * REPORT_MIN_RESPONSES (5) or of a withdrawn receipt, the indicators' scopes for every
- * role, cursor pages that neither repeat nor skip when comments arrive between them, CSV.
+ * role, cursor pages that neither repeat nor skip when comments arrive between them, CSV;
+ * and for a head of organisation, a quarter in progress shown only in released blocks.
  */
 import { createOrganizations, commentHash, insertStories, type Story } from './report-stories';
 import { createTestApp, ORG, type TestApp } from './app-helper';
@@ -195,6 +196,38 @@ describe('pages', () => {
       expect(res.statusCode).toBe(422);
       expect(res.json().errors).toEqual([expect.objectContaining({ path: 'cursor', code: 'invalid_format' })]);
     }
+  });
+});
+
+/** The quarter in progress (Moscow time, UTC+3 all year), worked out here. */
+function currentQuarter() {
+  const moscow = new Date(Date.now() + 3 * 3_600_000);
+  const q = Math.floor(moscow.getUTCMonth() / 3);
+  return { label: `${moscow.getUTCFullYear()}-Q${q + 1}`, start: Date.UTC(moscow.getUTCFullYear(), q * 3, 1) - 3 * 3_600_000 };
+}
+
+describe('a head of organisation, while the quarter is in progress', () => {
+  test('sees comments only in released blocks, one block behind: one more answer never shows one more comment', async () => {
+    const q = currentQuarter();
+    const span = Date.now() - q.start;
+    let i = 0;
+    const answer = async (count: number) => {
+      const added = Array.from({ length: count }, () => story(HOSPITAL_42, new Date(q.start + (span * ++i) / 40), `Текущий квартал, ответ ${i}`));
+      await insertStories(t.tdb.db, added);
+    };
+    const read = async (key: string) => (await get(key, `period=${q.label}&limit=500`)).json().comments.map((c: { text: string }) => c.text).sort();
+    const first = (n: number) => Array.from({ length: n }, (_, k) => `Текущий квартал, ответ ${k + 1}`).sort();
+
+    await answer(9);
+    expect(await read(t.keys.federal)).toEqual(first(9)); // federal, region and sector readers see them all
+    expect(await read(t.keys.organization)).toEqual([]); // 9 answers: one block, held back
+    await answer(1);
+    expect(await read(t.keys.organization)).toEqual(first(5)); // 10: the first block, by arrival
+    await answer(1);
+    expect(await read(t.keys.organization)).toEqual(first(5)); // 11: the differencing read learns nothing
+    await answer(4);
+    expect(await read(t.keys.organization)).toEqual(first(10)); // 15: the second block
+    expect(await read(t.keys.region)).toEqual(first(15));
   });
 });
 
