@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
@@ -47,6 +48,13 @@ export const ZEnv = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(2_000),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(3_600).default(45),
   TRUST_PROXY: z.string().optional(),
+  // The participants' cabinet (/cabinet): sign-in through an OpenID Connect provider.
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
+  // `npm start` without OIDC_ISSUER: the local demo provider's port.
+  EMBEDDED_OIDC_PORT: ZPort.default(3001),
 });
 export type TEnv = z.infer<typeof ZEnv>;
 
@@ -90,6 +98,16 @@ export interface Config {
   provisionalIntervalMinutes: number;
   /** GET /metrics wants this bearer token when set; the worker role's metrics ports (src/metrics.ts). */
   metrics: { token: string | undefined; port: number; temporalPort: number };
+  /** The participants' cabinet; null when no OpenID provider is configured (the cabinet is off). */
+  cabinet: CabinetConfig | null;
+}
+
+export interface CabinetConfig {
+  oidc: { issuer: string; clientId: string; clientSecret: string; redirectUri: string; postLogoutRedirectUri: string };
+  /** Encrypts the session cookie (derived from SESSION_SECRET). */
+  sessionKey: Buffer;
+  /** Cookies only over https (when PUBLIC_BASE_URL is https). */
+  secureCookies: boolean;
 }
 
 export type MailTransport = 'resend' | 'outbox';
@@ -121,6 +139,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const transport = mailTransport(e);
   const trustProxy = parseTrustProxy(e.TRUST_PROXY);
   if (e.NODE_ENV === 'production') checkProduction(e);
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -132,7 +151,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     worker: { maxConcurrentActivities: e.DATABASE_POOL_MAX, maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, shutdownGraceMs: e.WORKER_SHUTDOWN_GRACE_SECONDS * 1000 },
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, workflowBundlePath: e.WORKFLOW_BUNDLE_PATH },
     email: { transport, resendApiKey: e.RESEND_API_KEY, from: e.EMAIL_FROM },
-    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicBaseUrl,
     piiHashKey: e.PII_HASH_KEY,
     timeScale: e.FEEDBACK_TIME_SCALE,
     policy: {
@@ -148,6 +167,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     reportMinResponses: e.REPORT_MIN_RESPONSES,
     provisionalIntervalMinutes: e.SCORING_PROVISIONAL_INTERVAL_MINUTES,
     metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, temporalPort: e.TEMPORAL_METRICS_PORT },
+    cabinet: cabinetConfig(e, publicBaseUrl),
   };
 }
 
@@ -185,6 +205,36 @@ function checkProduction(e: TEnv): void {
   if (weakness) {
     throw new ConfigError(`PII_HASH_KEY ${weakness} and cannot be used when NODE_ENV=production: generate one with \`openssl rand -base64 48\``);
   }
+}
+
+/**
+ * The cabinet is on when OIDC_ISSUER is set, and then needs its client's id and secret. Its
+ * session cookie is encrypted with a key derived from SESSION_SECRET; outside production a
+ * missing SESSION_SECRET is derived from PII_HASH_KEY (under another label, so neither
+ * reveals the other), in production it must be set.
+ */
+function cabinetConfig(e: TEnv, publicBaseUrl: string): CabinetConfig | null {
+  if (!e.OIDC_ISSUER) return null;
+  const missing = (['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const).filter((k) => !e[k]);
+  if (missing.length > 0) throw new ConfigError(`${missing.join(' and ')} required when OIDC_ISSUER is set`);
+  if (e.NODE_ENV === 'production') {
+    if (!e.SESSION_SECRET) throw new ConfigError('SESSION_SECRET is required when NODE_ENV=production and OIDC_ISSUER is set (at least 32 characters: `openssl rand -base64 48`)');
+    const issuer = new URL(e.OIDC_ISSUER);
+    if (issuer.protocol !== 'https:' && !isLoopbackHost(issuer.hostname)) throw new ConfigError('OIDC_ISSUER must be https:// when NODE_ENV=production');
+  }
+  const secret = e.SESSION_SECRET ?? e.PII_HASH_KEY!;
+  const label = e.SESSION_SECRET ? 'feedback cabinet session' : 'feedback cabinet session (derived from PII_HASH_KEY)';
+  return {
+    oidc: {
+      issuer: e.OIDC_ISSUER,
+      clientId: e.OIDC_CLIENT_ID!,
+      clientSecret: e.OIDC_CLIENT_SECRET!,
+      redirectUri: `${publicBaseUrl}/cabinet/callback`,
+      postLogoutRedirectUri: `${publicBaseUrl}/cabinet/signed-out`,
+    },
+    sessionKey: Buffer.from(hkdfSync('sha256', secret, 'social-feedback', label, 32)),
+    secureCookies: publicBaseUrl.startsWith('https:'),
+  };
 }
 
 export function isLoopbackHost(hostname: string): boolean {

@@ -11,12 +11,15 @@
  * An embedded PostgreSQL that dies is started again (src/embedded/postgres.ts); when it
  * cannot be, everything stops the same way and the process exits with 1, saying why.
  */
+import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, parseEnv, type Config, type TEnv } from './config';
 import { createDb, type Db } from './db/client';
 import { ensureDataDir, lockDataDir, readDemoKeys, readOrCreatePiiHashKey, StartupError, writeDemoKeys, type TDemoKeys } from './embedded/data-dir';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres';
+import { startLocalOidcProvider, DEMO_PASSWORD, type LocalOidcProvider } from './embedded/oidc-provider';
 import { startTemporalDevServer, type TemporalDevServer } from './embedded/temporal';
+import { DEMO_PARTICIPANTS, ensureDemoParticipants } from './cabinet/participants';
 import { createApiKey, principalForKey } from './keys';
 import { runMigrate, runServices } from './runtime';
 import { installTemporalRuntime } from './temporal/sdk-runtime';
@@ -24,7 +27,7 @@ import { installTemporalRuntime } from './temporal/sdk-runtime';
 type Env = Record<string, string | undefined>;
 
 /** What runs, in the order it is stopped. */
-const STOP_ORDER = ['services', 'temporal', 'postgres'] as const;
+const STOP_ORDER = ['services', 'oidc', 'temporal', 'postgres'] as const;
 type Part = (typeof STOP_ORDER)[number];
 
 /**
@@ -155,28 +158,59 @@ async function start(env: Env, settings: TEnv, log: Logger, shutdown: Shutdown):
   ]);
   if (postgres || temporal) log.info({ ms: Date.now() - started }, 'embedded servers are ready');
 
+  const oidc = await startDemoOidcProvider(settings, log);
+  if (oidc) shutdown.add('oidc', { stop: () => oidc.provider.close() });
   const config = loadConfig({
     ...env,
     DATABASE_URL: postgres?.databaseUrl ?? settings.DATABASE_URL,
     TEMPORAL_ADDRESS: temporal?.address ?? settings.TEMPORAL_ADDRESS,
     PII_HASH_KEY: piiHashKey,
+    ...(oidc ? { OIDC_ISSUER: oidc.provider.issuer, OIDC_CLIENT_ID: oidc.clientId, OIDC_CLIENT_SECRET: oidc.clientSecret } : {}),
   });
-  const demoKeys = await prepare(config, postgres ? dataDir : null, log);
+  const demoKeys = await prepare(config, postgres ? dataDir : null, log, { demoParticipants: Boolean(oidc) });
 
   installTemporalRuntime(log, settings.LOG_LEVEL);
   const services = await runServices(config, log, { schedules: false }); // runMigrate (in prepare) made them
   shutdown.add('services', { stop: () => services.close() });
   log.info({ ms: Date.now() - started }, 'started');
-  process.stdout.write(banner({ apiUrl: services.apiUrl, temporal, config, dataDir, demoKeys }));
+  process.stdout.write(banner({ apiUrl: services.apiUrl, temporal, config, dataDir, demoKeys, demoCabinet: Boolean(oidc) }));
+}
+
+/**
+ * Without OIDC_ISSUER, outside production, the cabinet signs people in through a local
+ * OpenID provider with the demo participants (src/embedded/oidc-provider.ts). It needs the
+ * API's port in advance (the provider registers the cabinet's callback URL), so PORT=0 gets
+ * no cabinet.
+ */
+async function startDemoOidcProvider(settings: TEnv, log: Logger): Promise<{ provider: LocalOidcProvider; clientId: string; clientSecret: string } | null> {
+  if (settings.OIDC_ISSUER || settings.NODE_ENV === 'production') return null;
+  if (settings.PORT === 0) {
+    log.warn('PORT=0: the cabinet and its local sign-in are off (the provider needs the callback URL in advance)');
+    return null;
+  }
+  const base = (settings.PUBLIC_BASE_URL ?? `http://localhost:${settings.PORT}`).replace(/\/+$/, '');
+  const clientId = 'feedback-cabinet';
+  const clientSecret = randomBytes(24).toString('base64url');
+  const provider = await startLocalOidcProvider({
+    port: settings.EMBEDDED_OIDC_PORT,
+    clientId,
+    clientSecret,
+    redirectUris: [`${base}/cabinet/callback`],
+    postLogoutRedirectUris: [`${base}/cabinet/signed-out`],
+    people: DEMO_PARTICIPANTS.map((p) => ({ subject: p.subject, name: p.name, email: p.email })),
+  });
+  log.info({ issuer: provider.issuer }, 'local OpenID provider started (demo participants)');
+  return { provider, clientId, clientSecret };
 }
 
 /** What `migrate` does (schema, reference data, search attributes, schedules), then the demo keys of an embedded database. */
-async function prepare(config: Config, demoKeysDir: string | null, log: Logger): Promise<TDemoKeys | null> {
+async function prepare(config: Config, demoKeysDir: string | null, log: Logger, demo: { demoParticipants: boolean }): Promise<TDemoKeys | null> {
   await runMigrate(config, log);
-  if (!demoKeysDir) return null;
+  if (!demoKeysDir && !demo.demoParticipants) return null;
   const db = createDb(config.databaseUrl!, { max: 2 });
   try {
-    return await ensureDemoKeys(db, demoKeysDir);
+    if (demo.demoParticipants) await ensureDemoParticipants(db);
+    return demoKeysDir ? await ensureDemoKeys(db, demoKeysDir) : null;
   } finally {
     await db.$disconnect();
   }
@@ -197,7 +231,7 @@ async function ensureDemoKeys(db: Db, dataDir: string): Promise<TDemoKeys> {
   return { admin, integrator };
 }
 
-function banner(o: { apiUrl: string; temporal?: TemporalDevServer; config: Config; dataDir: string | null; demoKeys: TDemoKeys | null }): string {
+function banner(o: { apiUrl: string; temporal?: TemporalDevServer; config: Config; dataDir: string | null; demoKeys: TDemoKeys | null; demoCabinet: boolean }): string {
   const api = o.apiUrl.replace(/\/+$/, '');
   const lines = [
     '',
@@ -208,6 +242,13 @@ function banner(o: { apiUrl: string; temporal?: TemporalDevServer; config: Confi
       ? `  Temporal UI  ${o.temporal.uiUrl}`
       : `  Temporal     ${o.config.temporal.address} (namespace ${o.config.temporal.namespace})`,
   ];
+  if (o.config.cabinet) lines.push(`  Cabinet      ${o.config.publicBaseUrl}/cabinet`);
+  if (o.demoCabinet) {
+    lines.push(
+      `  Sign in as   ${DEMO_PARTICIPANTS.map((p) => p.subject).join(', ')}`,
+      `               (password ${DEMO_PASSWORD}; local OpenID provider ${o.config.cabinet?.oidc.issuer ?? ''})`,
+    );
+  }
   if (o.dataDir) lines.push(`  Data         ${o.dataDir}`);
   if (o.demoKeys) {
     lines.push(

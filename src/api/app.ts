@@ -2,6 +2,7 @@
  * Builds the Fastify app: external plugins, then app plugins, then routes. Tests call
  * this with real dependencies and use `inject`; `src/runtime.ts` calls it to listen.
  */
+import cabinetRoutes from '../cabinet/routes';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
@@ -67,6 +68,8 @@ export async function buildApp(deps: AppDeps, logger: Logger | false = false): P
   await app.register(commentRoutes);
   await app.register(participationRoutes);
   await app.register(scoringRoutes);
+  // The participants' cabinet, when an OpenID provider is configured (its own session and CSRF scope).
+  if (deps.config.cabinet) await app.register(cabinetRoutes, { cabinet: deps.config.cabinet });
   await app.ready();
   return app as unknown as FastifyInstance;
 }

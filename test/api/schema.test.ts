@@ -95,6 +95,12 @@ test('every model round-trips on a freshly migrated database', async () => {
     data: { period: '2026-Q1', final: true, trigger: 'admin', status: 'completed', workflowId: 'scoring-2026-Q1', finishedAt: now, organizations: 1, changed: 1, changes: [{ organization: 'ORG-1' }], error: null },
   });
   await roundTrip('ScoringRun', run, () => db.scoringRun.findUnique({ where: { id: run.id } }));
+  const participant = await db.participant.create({
+    data: { name: 'p', subject: 'sub-1', email: 'head@example.test', role: 'region', regions: ['42'], sectors: [], organizationCode: null, createdAt: now, lastSignInAt: now, deactivatedAt: null },
+  });
+  await roundTrip('Participant', participant, () => db.participant.findUnique({ where: { subject: 'sub-1' } }));
+  const event = await db.auditEvent.create({ data: { at: now, actor: 'participant:x (p)', action: 'participant.create', target: 'participant:y', detail: { role: 'region' } } });
+  await roundTrip('AuditEvent', event, () => db.auditEvent.findUnique({ where: { id: event.id } }));
 
   expect(covered.sort()).toEqual(Object.values(Prisma.ModelName).sort());
 
@@ -105,6 +111,12 @@ test('every model round-trips on a freshly migrated database', async () => {
   await expect(receiptOf(integrator.id)).rejects.toMatchObject({ code: 'P2002' });
   await expect(receiptOf((await db.integrator.create({ data: { code: 'another mis' } })).id)).resolves.toMatchObject({ externalId: 'E1' });
   await expect(db.integrator.create({ data: { code: 'mis' } })).rejects.toMatchObject({ code: 'P2002' });
+  // a participant is found by subject or e-mail (at least one, each unique, e-mail in lower case), never an integrator
+  const someone = { name: 'q', regions: [], sectors: [], role: 'federal' as const };
+  await expect(db.participant.create({ data: { ...someone, subject: 'sub-1' } })).rejects.toMatchObject({ code: 'P2002' });
+  await expect(db.participant.create({ data: someone })).rejects.toThrow(/participant_identified/);
+  await expect(db.participant.create({ data: { ...someone, email: 'Head@Example.test' } })).rejects.toThrow(/participant_email_lowercase/);
+  await expect(db.participant.create({ data: { ...someone, subject: 'sub-2', role: 'integrator' } })).rejects.toThrow(/participant_not_integrator/);
   // an integrator key has an integrator, no other key has one (CHECK constraint, not in the Prisma schema)
   const keyData = { name: 'k2', regions: [], sectors: [], prefix: 'sfk_y' };
   await expect(db.apiKey.create({ data: { ...keyData, role: 'integrator', keyHash: 'kh2' } })).rejects.toThrow(/api_key_integrator_id_check/);

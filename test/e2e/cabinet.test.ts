@@ -1,0 +1,273 @@
+/**
+ * The participants' cabinet in a real browser, signed in through the real local OpenID
+ * provider that `npm start` runs (src/embedded/oidc-provider.ts), through real redirects:
+ * `src/start.ts` against this test's PostgreSQL (the golden data set, scored) and a
+ * Temporal dev server, Chromium driven by playwright-core.
+ *
+ * Checks what a participant would: each role signs in and sees its scope; the figures on
+ * the page equal the report API's for the same scope; a region cannot reach another
+ * region's pages by editing the URL; the CSV export holds the table's rows; sign-out ends
+ * the session; a deactivated participant is refused; the pages pass axe-core and the main
+ * path works with the keyboard alone. Screenshots go to test-artifacts/cabinet/.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createActivities } from '../../activities';
+import { OutboxMailer } from '../../src/mail/outbox-mailer';
+import { createApiKey } from '../../src/keys';
+import { Secrets } from '../../src/security';
+import { launchChromium, runAxe, seriousViolations } from '../helpers/browser';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { FINAL_PERIODS, generateGoldenData, insertGoldenData, NOW, PROVISIONAL_PERIOD, type GoldenData } from '../helpers/golden-data';
+import { exited, freePort, startTemporalServer, spawnProduct, until, type Proc } from '../helpers/processes';
+
+jest.setTimeout(240_000);
+
+const ARTIFACTS = resolve(__dirname, '..', '..', 'test-artifacts', 'cabinet');
+const PERIOD = '2026-Q3'; // a final quarter of the golden data: the same figures whatever today is
+
+let tdb: TestDatabase;
+let data: GoldenData;
+let temporal: ChildProcess;
+let app: Proc;
+let base: string;
+let issuer: string;
+let browser: Browser;
+let dataDir: string;
+let regionKey: string;
+let federalKey: string;
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  tdb = await createTestDatabase('cabinet');
+  data = generateGoldenData(20261123);
+  await insertGoldenData(tdb.url, data);
+  const silent = { info() {}, warn() {} };
+  const activities = createActivities({
+    db: tdb.db, mailer: new OutboxMailer(tdb.db, silent), secrets: new Secrets(process.env.PII_HASH_KEY!), publicBaseUrl: 'http://x', log: silent, clock: () => new Date(NOW),
+  });
+  for (const period of FINAL_PERIODS) await activities.computeSnapshots({ period, final: true, trigger: 'admin' });
+  await activities.computeSnapshots({ period: PROVISIONAL_PERIOD, final: false, trigger: 'provisional' });
+  regionKey = (await createApiKey(tdb.db, { role: 'region', name: 'region 42 (test)', regions: ['42'] })).key;
+  federalKey = (await createApiKey(tdb.db, { role: 'federal', name: 'federal (test)' })).key;
+
+  const temporalPort = await freePort();
+  dataDir = mkdtempSync(join(tmpdir(), 'feedback-cabinet-'));
+  temporal = await startTemporalServer(temporalPort, join(dataDir, 'temporal.db'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  app = spawnProduct('src/start.ts', [], {
+    DATABASE_URL: tdb.url,
+    TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+    PORT: String(port),
+    PUBLIC_BASE_URL: base,
+    EMBEDDED_OIDC_PORT: String(await freePort()),
+    DATA_DIR: dataDir,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    REPORT_MIN_RESPONSES: '5',
+  });
+  await until('the banner', () => /Sign in as/.test(app.log.join('')), 150_000).catch((err: Error) => {
+    throw new Error(`${err.message}\n${app.log.join('').slice(-3000)}`);
+  });
+  issuer = /local OpenID provider (http:\/\/[^\s)]+)/.exec(app.log.join(''))![1];
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (app) {
+    app.proc.kill('SIGTERM');
+    await Promise.race([exited(app.proc), new Promise((r) => setTimeout(r, 20_000).unref())]);
+    app.proc.kill('SIGKILL');
+  }
+  temporal?.kill('SIGKILL');
+  await tdb?.drop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function signIn(login: string, path = '/cabinet'): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ locale: 'ru-RU', acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(`${base}${path}`);
+  // The cabinet sent us to the provider's sign-in page.
+  expect(page.url().startsWith(issuer)).toBe(true);
+  await page.selectOption('#login', login);
+  await page.fill('#password', 'demo');
+  await Promise.all([page.waitForURL((url) => url.href.startsWith(base)), page.click('button[type=submit]')]);
+  return { context, page };
+}
+
+async function api(key: string, path: string): Promise<{ rows: { name: string; satisfaction: number | null; coverage: number | null; responses: number; key: Record<string, string> }[] }> {
+  const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${key}` } });
+  expect(res.status).toBe(200);
+  return res.json() as never;
+}
+
+/** The breakdown table as the page shows it: name → [coverage, satisfaction, responses] as displayed text. */
+async function tableRows(page: Page, selector = '#figures'): Promise<Map<string, string[]>> {
+  const rows = await page.$$eval(`${selector} tbody tr`, (trs) =>
+    trs.map((tr) => [tr.querySelector('th a')?.textContent ?? tr.querySelector('th')!.textContent!, ...[...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())]),
+  );
+  return new Map(rows.map(([name, ...cells]) => [name.trim(), cells]));
+}
+
+const shown = (v: number | null, digits = 2) => (v === null ? '—' : v.toLocaleString('ru-RU', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+
+test('a region principal signs in through the provider and sees its organisations, with the API\'s figures', async () => {
+  const { context, page } = await signIn('demo-region-42', `/cabinet?period=${PERIOD}`);
+  expect(new URL(page.url()).pathname).toBe('/cabinet');
+  await expect(page.textContent('h1')).resolves.toContain('Показатели');
+
+  const fromApi = await api(regionKey, `/v1/reports/indicators?period=${PERIOD}&groupBy=organization&region=42`);
+  const onPage = await tableRows(page);
+  expect(fromApi.rows.length).toBeGreaterThan(0);
+  expect(onPage.size).toBe(fromApi.rows.length);
+  for (const row of fromApi.rows) {
+    const cells = onPage.get(row.name);
+    expect(cells).toBeDefined();
+    expect(cells![0]).toContain(shown(row.coverage));
+    if (row.satisfaction !== null) expect(cells![1]).toContain(shown(row.satisfaction));
+    expect(cells![3]).toBe(String(row.responses));
+  }
+  // The chart's points are the history API's numbers.
+  const history = (await (await fetch(`${base}/v1/reports/indicators/history?from=2025-Q2&to=${PERIOD}&groupBy=region&region=42`, { headers: { authorization: `Bearer ${regionKey}` } })).json()) as {
+    series: { points: { period: string; satisfaction: number | null }[] }[];
+  };
+  const points = await page.$$eval('svg.chart circle', (cs) => cs.map((c) => [c.getAttribute('data-period'), Number(c.getAttribute('data-value'))] as const));
+  const expected = history.series[0].points.filter((p) => p.satisfaction !== null).map((p) => [p.period, p.satisfaction] as const);
+  expect(points).toEqual(expected);
+
+  expect(seriousViolations(await runAxe(page))).toEqual([]);
+  await page.screenshot({ path: join(ARTIFACTS, 'overview-region.png'), fullPage: true });
+
+  // Sorting by satisfaction, worst first, as the header link does.
+  await page.goto(`${base}/cabinet?period=${PERIOD}&sort=satisfaction&dir=asc`);
+  const sorted = [...(await tableRows(page)).values()].map((c) => c[1]).filter((c) => /\d/.test(c)).map((c) => Number(c.replace(/[^\d,]/g, '').replace(',', '.')));
+  expect(sorted).toEqual([...sorted].sort((a, b) => a - b));
+  await context.close();
+});
+
+test('a region principal cannot reach another region by editing the URL', async () => {
+  const { context, page } = await signIn('demo-region-42');
+  const foreign = data.orgs.find((o) => o.region !== '42')!;
+  const own = data.orgs.find((o) => o.region === '42')!;
+  for (const path of [`/cabinet?region=${foreign.region}`, `/cabinet/organizations/${foreign.code}`, `/cabinet/export.csv?region=${foreign.region}`]) {
+    const res = await page.goto(`${base}${path}`);
+    expect([path, res!.status()]).toEqual([path, 403]);
+    await expect(page.textContent('h1')).resolves.toBe('Нет доступа');
+    expect(await page.content()).not.toContain(foreign.name);
+  }
+  const res = await page.goto(`${base}/cabinet/organizations/${own.code}?period=${PERIOD}`);
+  expect(res!.status()).toBe(200);
+  await expect(page.textContent('h1')).resolves.toBe(own.name);
+  expect(seriousViolations(await runAxe(page))).toEqual([]);
+  await page.screenshot({ path: join(ARTIFACTS, 'organization.png'), fullPage: true });
+  await context.close();
+});
+
+test('the CSV export holds the table\'s rows, for a Russian-locale spreadsheet', async () => {
+  const { context, page } = await signIn('demo-region-42', `/cabinet?period=${PERIOD}`);
+  const onPage = await tableRows(page);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[href^="/cabinet/export.csv"]')]);
+  const text = await new Promise<string>((resolveText, reject) => {
+    void download.createReadStream().then((stream) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => resolveText(Buffer.concat(chunks).toString('utf8')));
+      stream.on('error', reject);
+    });
+  });
+  expect(text.startsWith('\uFEFF')).toBe(true);
+  const lines = text.slice(1).trim().split('\r\n');
+  expect(lines[0].split(';')).toContain('Удовлетворённость');
+  const names = lines.slice(1).map((l) => (l.startsWith('"') ? l.slice(1, l.indexOf('";')) : l.split(';')[0]).replace(/""/g, '"'));
+  expect(new Set(names)).toEqual(new Set(onPage.keys()));
+  await context.close();
+});
+
+test('a federal principal sees every region and drills down into one; keyboard only', async () => {
+  const { context, page } = await signIn('demo-federal', `/cabinet?period=${PERIOD}`);
+  const fromApi = await api(federalKey, `/v1/reports/indicators?period=${PERIOD}&groupBy=region`);
+  expect(new Set((await tableRows(page)).keys())).toEqual(new Set(fromApi.rows.map((r) => r.name)));
+  await page.screenshot({ path: join(ARTIFACTS, 'overview-federal.png'), fullPage: true });
+  // Tab to the region 42 link and press Enter.
+  const target = fromApi.rows.find((r) => r.key.region === '42')!.name;
+  let focused = '';
+  for (let i = 0; i < 60 && focused !== target; i++) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate('document.activeElement?.textContent?.trim() ?? ""');
+  }
+  expect(focused).toBe(target);
+  await Promise.all([page.waitForURL(/region=42/), page.keyboard.press('Enter')]);
+  await expect(page.textContent('h1')).resolves.toContain(target);
+  expect(seriousViolations(await runAxe(page))).toEqual([]);
+  await context.close();
+});
+
+test('the head of an organisation sees only that organisation', async () => {
+  const { context, page } = await signIn('demo-organization');
+  await expect(page.textContent('h1')).resolves.toContain('Показатели');
+  expect(await page.$('#figures')).toBeNull(); // no breakdown below an organisation
+  const own = data.orgs.find((o) => o.region === '42')!;
+  expect((await page.goto(`${base}/cabinet/organizations/${own.code}`))!.status()).toBe(403);
+  expect((await page.goto(`${base}/cabinet?region=42`))!.status()).toBe(403);
+  expect(seriousViolations(await runAxe(page))).toEqual([]);
+  await context.close();
+});
+
+test('sign-out needs the form\'s CSRF token, ends the session, and the next visit asks to sign in again', async () => {
+  const { context, page } = await signIn('demo-admin');
+  const forged = await page.request.post(`${base}/cabinet/logout`, { form: { _csrf: 'forged' }, maxRedirects: 0 });
+  expect(forged.status()).toBe(403);
+  expect((await page.goto(`${base}/cabinet`))!.url().startsWith(base)).toBe(true); // still signed in
+
+  await page.click('form[action="/cabinet/logout"] button');
+  await page.waitForURL((url) => url.href.startsWith(issuer));
+  await Promise.all([page.waitForURL((url) => url.href.startsWith(base)), page.click('button[name=logout]')]);
+  expect(new URL(page.url()).pathname).toBe('/cabinet/signed-out');
+  await page.goto(`${base}/cabinet`);
+  expect(page.url().startsWith(issuer)).toBe(true);
+  await expect(page.isVisible('#password')).resolves.toBe(true);
+  await context.close();
+});
+
+test('a deactivated participant loses an open session at once and is refused at sign-in', async () => {
+  const { context, page } = await signIn('demo-admin');
+  await tdb.db.participant.update({ where: { subject: 'demo-admin' }, data: { deactivatedAt: new Date() } });
+  try {
+    // The cabinet's session no longer counts: back to the provider, which still knows the
+    // person (its own session) and answers at once; the cabinet then refuses them.
+    const res = await page.goto(`${base}/cabinet`);
+    expect(res!.status()).toBe(403);
+    await expect(page.textContent('h1')).resolves.toBe('Нет доступа');
+    expect(await page.$('#figures, .cards')).toBeNull();
+    // A fresh browser, password typed: refused the same way.
+    const fresh = await browser.newContext();
+    const second = await fresh.newPage();
+    await second.goto(`${base}/cabinet`);
+    await second.selectOption('#login', 'demo-admin');
+    await second.fill('#password', 'demo');
+    await Promise.all([second.waitForURL((url) => url.href.startsWith(base)), second.click('button[type=submit]')]);
+    await expect(second.textContent('h1')).resolves.toBe('Нет доступа');
+    await fresh.close();
+  } finally {
+    await tdb.db.participant.update({ where: { subject: 'demo-admin' }, data: { deactivatedAt: null } });
+    await context.close();
+  }
+});
+
+test('a wrong password stays on the provider\'s page', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/cabinet`);
+  await page.selectOption('#login', 'demo-federal');
+  await page.fill('#password', 'wrong');
+  await page.click('button[type=submit]');
+  await expect(page.textContent('[role=alert]')).resolves.toContain('Неверный');
+  expect(page.url().startsWith(issuer)).toBe(true);
+  await context.close();
+});
