@@ -20,7 +20,7 @@ export const RECEIPT_VIEW_EXAMPLE = {
   organization: '1024200000001',
   status: 'active',
   late: false,
-  workflowId: 'invitation-7b0f3c52-1d4e-4f7a-9a53-2f6b1c9e8d10',
+  workflowId: 'receipt-7b0f3c52-1d4e-4f7a-9a53-2f6b1c9e8d10',
   receivedAt: '2026-11-20T09:15:02.000Z',
   service: { kind: 'one_time', date: '2026-11-20' },
   invitation: {
