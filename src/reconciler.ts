@@ -13,8 +13,6 @@ import type { InvitationGateway } from './temporal/invitations';
 
 /** Re-sent completion signals back off from the grace period, doubling, to once a day. */
 export const RESIGNAL_MAX_INTERVAL_S = 86_400;
-/** Workflow starts in flight at once while draining a backlog. */
-export const START_CONCURRENCY = 32;
 /** How far back the first sweep looks for invitation workflows that ended abnormally. */
 const SWEEP_LOOKBACK_MS = 7 * 86_400_000;
 
@@ -45,8 +43,8 @@ export function startReconciler(options: {
     const cutoff = new Date(Date.now() - graceMs);
     const missing = { workflowStartedAt: null, receivedAt: { lt: cutoff } };
     if (metrics) metrics.reconcilerBacklog.set(await db.receipt.count({ where: missing }));
-    // A backlog (Temporal was down) drains in one pass, START_CONCURRENCY starts at a time,
-    // batch after batch while the starts succeed.
+    // A backlog (Temporal was down) drains in one pass, START_CONCURRENCY (services/receipts)
+    // starts at a time and one update per batch, batch after batch while the starts succeed.
     let started = 0;
     let due = 0;
     for (;;) {
@@ -57,8 +55,7 @@ export function startReconciler(options: {
         take: batchSize,
       });
       due += batch.length;
-      const results = await mapBounded(batch, START_CONCURRENCY, (receipt) => receipts.ensureWorkflow(receipt));
-      const now = results.filter(Boolean).length;
+      const now = await receipts.ensureWorkflows(batch);
       started += now;
       if (batch.length < batchSize || now === 0) break;
     }
@@ -168,15 +165,4 @@ export function startReconciler(options: {
       await running?.catch(() => undefined);
     },
   };
-}
-
-/** `fn` over `items`, at most `limit` at a time; results in the items' order. */
-async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]);
-  });
-  await Promise.all(lanes);
-  return results;
 }
