@@ -357,7 +357,7 @@ test.each(CASES.map((c) => [`${c.id} → ${c.status}`, c] as const))('%s', (_nam
   const named = [...new URL(c.url, 'http://x').searchParams.values()];
   expect({
     type: res.headers['content-type'],
-    fields: Object.keys(body).filter((k) => !['type', 'title', 'status', 'detail', 'errors', 'instance'].includes(k)),
+    fields: Object.keys(body).filter((k) => !['type', 'title', 'status', 'code', 'detail', 'errors', 'instance'].includes(k)),
     // The problem's instance is the request's id, nothing of the data.
     instance: /^urn:request:[\w.-]+$/.test(String(body.instance)),
     status: body.status,
