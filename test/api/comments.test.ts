@@ -5,6 +5,7 @@
  * role, cursor pages that neither repeat nor skip when comments arrive between them, CSV;
  * and for a head of organisation, a quarter in progress shown only in released blocks.
  */
+import { documentedSchema } from './openapi-check';
 import { createOrganizations, commentHash, insertStories, type Story } from './report-stories';
 import { createTestApp, ORG, type TestApp } from './app-helper';
 
@@ -229,6 +230,15 @@ describe('a head of organisation, while the quarter is in progress', () => {
     expect(await read(t.keys.organization)).toEqual(first(10)); // 15: the second block
     expect(await read(t.keys.region)).toEqual(first(15));
   });
+});
+
+test('the OpenAPI document declares what the route sends, and its example is true to it', async () => {
+  const schema = await documentedSchema(t.app, 'getComments');
+  expect(schema.examples).toHaveLength(1);
+  expect(schema.errors({ period: 1 })).not.toBeNull(); // the schema is a real one
+  for (const body of [...schema.examples, (await get(t.keys.federal, 'period=2026-Q2&limit=2')).json(), (await get(t.keys.federal, 'period=2024-Q1')).json()]) {
+    expect(schema.errors(body)).toBeNull();
+  }
 });
 
 describe('CSV', () => {

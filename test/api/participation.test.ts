@@ -7,6 +7,7 @@
  * answering, and per integrator the receipts, the late share and the median delay.
  */
 import { mulberry32 } from '../helpers/prng';
+import { documentedSchema } from './openapi-check';
 import { createOrganizations, insertStories, type Story } from './report-stories';
 import { createTestApp, ORG, type TestApp } from './app-helper';
 
@@ -241,6 +242,15 @@ describe('refusals', () => {
     expect(res.json().code).toBe(code);
     expect(res.body).not.toContain('his-');
   });
+});
+
+test('the OpenAPI document declares what the route sends, and its example is true to it', async () => {
+  const schema = await documentedSchema(t.app, 'getParticipation');
+  expect(schema.examples).toHaveLength(1);
+  expect(schema.errors({ period: 1 })).not.toBeNull(); // the schema is a real one
+  for (const body of [...schema.examples, (await get(K.federal, 'period=2026-Q2&groupBy=organization')).json(), (await get(K.region42, 'since=start&groupBy=sector')).json()]) {
+    expect(schema.errors(body)).toBeNull();
+  }
 });
 
 describe('CSV', () => {

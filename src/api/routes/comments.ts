@@ -19,6 +19,16 @@ const ZComment = z.object({
   text: z.string().describe('personal data masked: [ФИО], [телефон], [e-mail], [СНИЛС], [номер карты], [паспорт], [дата], [номер]'),
 });
 
+const EXAMPLE = {
+  period: '2026-Q2',
+  minResponses: 5,
+  comments: [{
+    organization: '1024200000001', organizationName: 'ГБУЗ «Кемеровская областная больница»', region: '42', organizationType: 'healthcare',
+    period: '2026-Q2', text: 'Спасибо врачу [ФИО], мой телефон [телефон]',
+  }],
+  nextCursor: 'WyIxMDI0MjAwMDAwMDAxIiwiOWQ0YzQ1MjBjYzQ0ZTM1ZGUyZDFkNDQzYjU2M2JkYTUiXQ',
+};
+
 const routes: FastifyPluginAsyncZod = async (app) => {
   const { comments } = app.deps;
 
@@ -42,7 +52,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
           minResponses: z.number().int().describe('organisation-quarters with fewer responses show no comments'),
           comments: z.array(ZComment),
           nextCursor: z.string().nullable(),
-        }),
+        }).meta({ examples: [EXAMPLE] }),
         ...problemResponses(...KEY_PROBLEMS, ...SERVER_PROBLEMS, 'out_of_scope', 'validation_failed'),
       },
       produces: ['application/json', 'text/csv'],

@@ -42,6 +42,20 @@ const ZParticipation = z.object({
   }),
 });
 
+const EXAMPLE = {
+  period: '2026-Q2', since: null, from: '2026-03-31T21:00:00.000Z', to: '2026-06-30T21:00:00.000Z', groupBy: 'region',
+  rows: [{
+    key: { region: '42' }, name: 'Кемеровская область – Кузбасс',
+    organizations: { registered: 4, sending: 2, silent: 2 },
+    receipts: { received: 9, late: 4, cancelled: 2 },
+    notifications: { email: { sent: 5, failed: 1, pending: 1, skipped: 1 } },
+    unsubscribed: 1,
+    citizens: { invited: 4, answering: 2 },
+  }],
+  integrators: [{ integrator: 'his-42', receipts: 6, late: 3, latePercent: 50, medianDelayHours: 41.5 }],
+  silent: { total: 2, organizations: [{ code: '1024200000003', name: 'Детский сад № 12', region: '42', organizationType: 'preschool_education' }] },
+};
+
 const routes: FastifyPluginAsyncZod = async (app) => {
   const { participation } = app.deps;
 
@@ -61,7 +75,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         table: z.enum(TABLES).default('groups').describe('which table a CSV holds (silent: every silent organisation)'),
       }),
       response: {
-        200: ZParticipation,
+        200: ZParticipation.meta({ examples: [EXAMPLE] }),
         ...problemResponses(...KEY_PROBLEMS, ...SERVER_PROBLEMS, 'out_of_scope', 'validation_failed'),
       },
       produces: ['application/json', 'text/csv'],
