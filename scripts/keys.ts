@@ -38,7 +38,7 @@ const USAGE = `Usage:
   npm run keys -- list
   npm run keys -- revoke <id>`;
 
-class UsageError extends Error {
+export class UsageError extends Error {
   override name = 'UsageError';
 }
 
@@ -178,7 +178,7 @@ async function run(command: Command, db: Db): Promise<number> {
   }
 }
 
-async function assertScopeExists(db: Db, key: { regions: string[]; organizationCode?: string | null }): Promise<void> {
+export async function assertScopeExists(db: Db, key: { regions: string[]; organizationCode?: string | null }): Promise<void> {
   const known = await db.region.findMany({ where: { code: { in: key.regions } }, select: { code: true } });
   const unknown = key.regions.filter((r) => !known.some((k) => k.code === r));
   if (unknown.length > 0) throw new UsageError(`unknown region: ${unknown.join(', ')} (not a pilot region)`);
@@ -194,18 +194,18 @@ function status(k: { revokedAt: Date | null; expiresAt: Date | null }, now: Date
 }
 
 /** An instant to the minute, UTC: 2026-11-24 08:30Z. */
-function minute(d: Date): string {
+export function minute(d: Date): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')}Z`;
 }
 
-function describeScope(k: { regions: string[]; sectors: string[]; organizationCode?: string | null }): string {
+export function describeScope(k: { regions: string[]; sectors: string[]; organizationCode?: string | null }): string {
   if (k.organizationCode) return `organization ${k.organizationCode}`;
   const regions = k.regions.length ? `regions ${k.regions.join(',')}` : 'all regions';
   const sectors = k.sectors.length ? `sectors ${k.sectors.join(',')}` : 'all sectors';
   return `${regions}; ${sectors}`;
 }
 
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n') + '\n';
 }
@@ -214,7 +214,7 @@ function table(rows: string[][]): string {
  * The database to work on and what to do once done. Without DATABASE_URL: the embedded
  * PostgreSQL that `npm start` runs, or one started (and migrated) for this command.
  */
-async function openDatabase(env: Env): Promise<{ databaseUrl: string; close(): Promise<void> }> {
+export async function openDatabase(env: Env): Promise<{ databaseUrl: string; close(): Promise<void> }> {
   const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const settings = ZEnv.safeParse(clean);
   if (!settings.success) {
