@@ -29,7 +29,6 @@ export const RECEIPT_VIEW_EXAMPLE = {
     activatedAt: '2026-11-20T09:15:03.000Z',
     closesAt: '2026-12-20T20:59:59.999Z',
     notifiedAt: '2026-11-20T09:15:04.000Z',
-    completedAt: null,
     closedAt: null,
     closeReason: null,
   },
