@@ -44,6 +44,8 @@ test('one answer never changes what a head of organisation sees; only whole bloc
     return res.json().rows[0];
   };
   const funnel = async (key: string) => (await t.call(key, { method: 'GET', url: url.replace('/indicators', '/funnel') })).json().rows[0];
+  const history = async (key: string) =>
+    (await t.call(key, { method: 'GET', url: `/v1/reports/indicators/history?from=${period}&to=${period}&groupBy=organization&organization=${ORG.code}` })).json().series[0].points[0];
   // After a scoring run, reports follow within about a second (their cache follows completed runs).
   const rescore = async () => {
     await activities.computeSnapshots({ period, final: false, trigger: 'provisional' });
@@ -68,6 +70,9 @@ test('one answer never changes what a head of organisation sees; only whole bloc
     // Released: whole blocks of K, one block behind (0, 0, …, K at 2K answers, 2K at 3K, …).
     const released = K * Math.max(0, Math.floor(answered / K) - 1);
     expect([answered, after.completed, after.responses, (await funnel(t.keys.organization)).completed]).toEqual([answered, released, released, released]);
+    // The history's point of the quarter is the same released view.
+    const { completed, responses, satisfaction, ci } = after;
+    expect(await history(t.keys.organization)).toMatchObject({ period, final: false, completed, responses, satisfaction, ci });
     if (released === before.completed) {
       // The differencing attack: before and after one answer, the head sees the very same figures.
       expect([answered, after]).toEqual([answered, before]);
