@@ -45,7 +45,7 @@ export default fp(
       if (page) return sendPage(reply, status, pageKind(status));
       // Fastify's own 4xx (malformed JSON, body too large, wrong content type) and the rate limit: safe messages.
       const code = frameworkProblem(err, status);
-      return sendProblem(reply, code, code === 'invalid_json' ? 'The body is not valid JSON' : err.message);
+      return sendProblem(reply, code, FRAMEWORK_DETAILS[code] ?? err.message);
     });
     app.setNotFoundHandler((request, reply) => {
       if (isCitizenPath(request)) return reply.code(404).type(HTML).send(linkStatusPage('unknown'));
@@ -64,6 +64,12 @@ export function frameworkError(err: FastifyError, request: FastifyRequest, reply
   if (isCitizenPath(request)) sendPage(reply, status, 'bad_request');
   else sendProblem(reply, status === 414 ? 'uri_too_long' : 'bad_request', 'The URL is not valid');
 }
+
+/** Fixed texts where Fastify's own message would repeat what the request sent (its Content-Type). */
+const FRAMEWORK_DETAILS: Partial<Record<ProblemCode, string>> = {
+  invalid_json: 'The body is not valid JSON',
+  unsupported_media_type: 'The body\'s Content-Type is not one this route reads; send application/json',
+};
 
 /** The code of an error Fastify or one of its plugins raised with a 4xx status. */
 function frameworkProblem(err: FastifyError, status: number): ProblemCode {
