@@ -24,6 +24,7 @@ import type { FilterCodes } from '../services/reports';
 import { html, type SafeHtml } from '../web/html';
 import { OidcSignIn, type PendingSignIn } from './oidc';
 import { participantById, signIn } from './participants';
+import { posterLinks, registerPosterRoutes } from './poster-routes';
 import { CABINET_CSS, CABINET_STYLESHEET_PATH, figuresTable, layout, messagePage, number, periodLabel, trendChart, type FigureRow, type SortState, type TrendPoint, type Viewer } from './views';
 
 declare module '@fastify/secure-session' {
@@ -37,6 +38,7 @@ declare module '@fastify/secure-session' {
 
 const SESSION_HOURS = 8;
 const TREND_QUARTERS = 6;
+const COMMENTS_PER_PAGE = 20;
 const HTML = 'text/html; charset=utf-8';
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'";
 
@@ -112,18 +114,23 @@ export default async function cabinetRoutes(app: FastifyInstance, opts: { cabine
 
   const page = (reply: FastifyReply, status: number, body: string) => reply.code(status).type(HTML).send(body);
 
-  /** Report refusals (outside the scope, unknown codes) as pages; anything else goes to the error handler. */
+  /** Renders a page; report refusals become pages too. */
   async function orRefusal(reply: FastifyReply, viewer: Viewer, render: () => Promise<string>) {
     try {
       return page(reply, 200, await render());
     } catch (err) {
-      if (err instanceof HttpProblem && (err.status === 403 || err.status === 422)) {
-        const title = err.status === 403 ? 'Нет доступа' : 'Нет таких данных';
-        const text = err.status === 403 ? 'Эти показатели вне области, доступной вашей учётной записи.' : 'Такого региона, организации или квартала нет.';
-        return page(reply, err.status === 403 ? 403 : 404, layout(title, viewer, html`<h1>${title}</h1><p>${text}</p><p><a href="/cabinet">К обзору</a></p>`));
-      }
-      throw err;
+      return refusal(reply, viewer, err);
     }
+  }
+
+  /** Report refusals (outside the scope: 403; unknown codes: 404) as pages; anything else goes to the error handler. */
+  function refusal(reply: FastifyReply, viewer: Viewer, err: unknown) {
+    if (err instanceof HttpProblem && (err.status === 403 || err.status === 422)) {
+      const title = err.status === 403 ? 'Нет доступа' : 'Нет таких данных';
+      const text = err.status === 403 ? 'Эти показатели вне области, доступной вашей учётной записи.' : 'Такого региона, организации или квартала нет.';
+      return page(reply, err.status === 403 ? 403 : 404, layout(title, viewer, html`<h1>${title}</h1><p>${text}</p><p><a href="/cabinet">К обзору</a></p>`));
+    }
+    throw err;
   }
 
   app.get(CABINET_STYLESHEET_PATH, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(CABINET_CSS));
@@ -231,32 +238,74 @@ ${periodForm(period, q.region)}
 </section>
 ${below && html`<section aria-labelledby="breakdown">
   <h2 id="breakdown">${breakdown === 'organization' ? 'Организации' : 'Регионы'}</h2>
-  <p class="exports"><a href="/cabinet/export.csv?period=${period}${q.region ? `&region=${q.region}` : ''}" download>Скачать таблицу (CSV)</a></p>
+  <p class="exports"><a href="/cabinet/export.csv?period=${period}${q.region ? `&region=${q.region}` : ''}" download>Скачать таблицу (CSV)</a> <a href="/cabinet/export.xlsx?period=${period}${q.region ? `&region=${q.region}` : ''}" download>Скачать таблицу (XLSX)</a></p>
   ${figuresTable(`${breakdown === 'organization' ? 'Организации' : 'Регионы'}: ${periodLabel(period)}`, belowRows, sort)}
 </section>`}
+${principal.role === 'organization' && principal.organizationCode && posterLinks(principal.organizationCode, true)}
 <p class="note">Окончательные значения квартала подводятся в первый день следующего квартала; до тех пор значения текущего квартала — нарастающим итогом и могут измениться (Положение, п. II.11). Удовлетворённость скрыта там, где ответов меньше ${config.reportMinResponses}.</p>`);
   }
 
-  /** The breakdown table as CSV, the same rows and columns as on the page. */
-  app.get('/cabinet/export.csv', async (request, reply) => {
+  /** The breakdown table as CSV or XLSX: the same rows and columns as on the page. */
+  app.get('/cabinet/export.:format', async (request, reply) => {
     const who = await viewerOf(request, reply);
     if (!who) return reply;
+    const { format } = request.params as { format: string };
     const query = ZOverviewQuery.safeParse(request.query);
-    if (!query.success) return page(reply, 400, messagePage('Неверный адрес', 'Параметры выгрузки не распознаны.'));
+    if ((format !== 'csv' && format !== 'xlsx') || !query.success) return page(reply, 404, messagePage('Нет такой выгрузки', 'Проверьте адрес.', { href: '/cabinet', label: 'К обзору' }));
     const period = query.data.period ?? currentPeriod(new Date());
     const filters: FilterCodes = query.data.region ? { region: query.data.region } : {};
     const { total, breakdown } = levels(who.principal, filters);
     try {
       const report = await reports.indicators(who.principal, { period, groupBy: breakdown ?? total, filters });
-      const rows = report.rows.map((r) => csvRow(figureRow(r), period, report.final));
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="indicators-${period}.csv"`)
-        .send(toCsv(rows, { delimiter: ';' }));
+      const rows = report.rows.map((r) => exportRow(figureRow(r), period, report.final));
+      const name = `indicators-${period}${query.data.region ? `-region-${query.data.region}` : ''}`;
+      reply.header('content-disposition', `attachment; filename="${name}.${format}"`);
+      if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(toCsv(rows.map(russianNumbers), { delimiter: ';' }));
+      return reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(await xlsx(`Показатели ${period}`, rows));
     } catch (err) {
-      if (err instanceof HttpProblem && err.status === 403) return page(reply, 403, layout('Нет доступа', who.viewer, html`<h1>Нет доступа</h1>`));
-      throw err;
+      return refusal(reply, who.viewer, err);
     }
+  });
+
+  const ZRankingsQuery = z.object({
+    period: z.string().refine(isPeriod).optional(),
+    region: z.string().regex(/^\d{2}$/).optional(),
+    type: z.string().regex(/^[a-z_]{1,64}$/).optional(),
+  });
+
+  /** Best and worst organisations of one region and type (seed 002: rewards and remedies). */
+  app.get('/cabinet/rankings', async (request, reply) => {
+    const who = await viewerOf(request, reply);
+    if (!who) return reply;
+    const query = ZRankingsQuery.safeParse(request.query);
+    if (!query.success) return page(reply, 400, messagePage('Неверный адрес', 'Параметры страницы не распознаны.', { href: '/cabinet', label: 'К обзору' }));
+    const p = who.principal;
+    if (p.role === 'organization') return page(reply, 403, layout('Нет доступа', who.viewer, html`<h1>Нет доступа</h1><p>Рейтинги доступны органам власти.</p>`));
+    const [regionsAll, types] = await Promise.all([db.region.findMany({ orderBy: { code: 'asc' } }), db.organizationType.findMany({ orderBy: { code: 'asc' } })]);
+    const regions = p.regions.length > 0 ? regionsAll.filter((r) => p.regions.includes(r.code)) : regionsAll;
+    const allowedTypes = p.sectors.length > 0 ? types.filter((t) => p.sectors.includes(t.sector)) : types;
+    const period = query.data.period ?? lastFinishedPeriod(new Date());
+    const region = query.data.region ?? regions[0]?.code ?? '';
+    const type = query.data.type ?? allowedTypes[0]?.code ?? '';
+    return orRefusal(reply, who.viewer, async () => {
+      const ranked = await reports.rankings(p, { period, region, organizationType: type, limit: 10 });
+      const row = (r: { rank: number; code: string; name: string; satisfaction: number | null; responses: number; ci: [number, number] | null }) =>
+        html`<tr><td>${r.rank}</td><th scope="row"><a href="/cabinet/organizations/${r.code}?period=${period}">${r.name}</a></th><td>${number(r.satisfaction)}</td><td>${r.ci ? `${number(r.ci[0])} – ${number(r.ci[1])}` : '—'}</td><td>${r.responses}</td></tr>`;
+      const table = (id: string, caption: string, rows: Parameters<typeof row>[0][]) => html`<table id="${id}"><caption>${caption}</caption>
+        <thead><tr><th scope="col">Место</th><th scope="col">Организация</th><th scope="col">Удовлетворённость</th><th scope="col">95 % доверительный интервал</th><th scope="col">Ответов</th></tr></thead>
+        <tbody>${rows.map(row)}</tbody></table>`;
+      return layout('Рейтинги', who.viewer, html`
+<h1>Рейтинги организаций</h1>
+<form class="filters" method="get" action="/cabinet/rankings">
+  <div><label for="period">Квартал</label><select id="period" name="period">${recentPeriods().map((x) => html`<option value="${x}"${x === period ? html` selected` : ''}>${periodLabel(x)}</option>`)}</select></div>
+  <div><label for="region">Регион</label><select id="region" name="region">${regions.map((r) => html`<option value="${r.code}"${r.code === region ? html` selected` : ''}>${r.name} (${r.code})</option>`)}</select></div>
+  <div><label for="type">Тип организаций</label><select id="type" name="type">${allowedTypes.map((t) => html`<option value="${t.code}"${t.code === type ? html` selected` : ''}>${t.name}</option>`)}</select></div>
+  <button type="submit">Показать</button>
+</form>
+<p>Ранжированы ${ranked.ranked} организаций с не менее чем ${config.reportMinResponses} ответами; ${ranked.unranked.length} без рейтинга (мало ответов). При равной удовлетворённости выше та, у которой больше ответов.</p>
+${table('best', `Лучшие: ${periodLabel(period)}`, ranked.best)}
+${table('worst', `Худшие: ${periodLabel(period)}`, ranked.worst)}`);
+    });
   });
 
   app.get('/cabinet/organizations/:code', async (request, reply) => {
@@ -265,15 +314,17 @@ ${below && html`<section aria-labelledby="breakdown">
     const { code } = request.params as { code: string };
     const query = ZOverviewQuery.safeParse(request.query);
     if (!query.success || !/^[\w-]{1,64}$/.test(code)) return page(reply, 404, messagePage('Нет такой организации', 'Проверьте адрес.', { href: '/cabinet', label: 'К обзору' }));
-    return orRefusal(reply, who.viewer, () => organizationPage(who.principal, who.viewer, code, query.data.period ?? currentPeriod(new Date())));
+    const cursor = (request.query as { comments?: string }).comments;
+    return orRefusal(reply, who.viewer, () => organizationPage(who.principal, who.viewer, code, query.data.period ?? currentPeriod(new Date()), typeof cursor === 'string' ? cursor : undefined));
   });
 
-  async function organizationPage(principal: Principal, viewer: Viewer, code: string, period: Period): Promise<string> {
+  async function organizationPage(principal: Principal, viewer: Viewer, code: string, period: Period, cursor: string | undefined): Promise<string> {
     const filters: FilterCodes = { organization: code };
-    const [current, funnel, history] = await Promise.all([
+    const [current, funnel, history, comments] = await Promise.all([
       reports.indicators(principal, { period, groupBy: 'organization', filters }),
       reports.funnel(principal, { period, groupBy: 'organization', filters }),
       reports.history(principal, { from: shiftPeriod(period, -(TREND_QUARTERS - 1)), to: period, groupBy: 'organization', filters }),
+      app.deps.comments.page(principal, { period, filters, limit: COMMENTS_PER_PAGE, cursor }),
     ]);
     const org = await db.organization.findUnique({ where: { code }, include: { region: true, type: true } });
     const row = current.rows[0];
@@ -289,6 +340,7 @@ ${below && html`<section aria-labelledby="breakdown">
 <h1>${name}</h1>
 <p>${org ? html`${org.type.name}, ${org.region.name}. ` : ''}Код ${code}. <a href="/cabinet${org && principal.role !== 'region' && principal.role !== 'organization' ? `?region=${org.regionCode}` : ''}">← к обзору</a></p>
 ${periodForm(period, undefined, `/cabinet/organizations/${code}`)}
+${org && posterLinks(code, principal.role === 'organization')}
 ${row ? summaryCards([row], current.final, period) : html`<p>За ${periodLabel(period)} данных нет.</p>`}
 ${row && figuresTable(`Показатели: ${periodLabel(period)}`, [figureRow(row)], undefined, 'org-figures')}
 <section aria-labelledby="items-heading">
@@ -310,8 +362,18 @@ ${f && html`<section aria-labelledby="funnel-heading">
     <tr><th scope="row">Анкет заполнено</th><td>${f.completed}</td></tr>
   </tbody></table>
 </section>`}
-<section aria-labelledby="trend-heading"><h2 id="trend-heading">Динамика</h2>${trendChart('Удовлетворённость по кварталам', trend)}</section>`);
+<section aria-labelledby="trend-heading"><h2 id="trend-heading">Динамика</h2>${trendChart('Удовлетворённость по кварталам', trend)}</section>
+<section aria-labelledby="comments-heading">
+  <h2 id="comments-heading">Комментарии граждан</h2>
+  <p class="note">Персональные данные в тексте скрыты; без даты и в случайном порядке; не показываются, пока ответов меньше ${config.reportMinResponses}.</p>
+  ${comments.comments.length > 0
+    ? html`<ul class="comments" id="comments">${comments.comments.map((c) => html`<li>${c.text}</li>`)}</ul>`
+    : html`<p>Комментариев за ${periodLabel(period)} нет или они ещё не могут быть показаны.</p>`}
+  ${comments.nextCursor && html`<p><a href="/cabinet/organizations/${code}?period=${period}&comments=${encodeURIComponent(comments.nextCursor)}#comments-heading">Следующие комментарии</a></p>`}
+</section>`);
   }
+
+  registerPosterRoutes(app, viewerOf);
 
   function hrefFor(groupBy: GroupBy, key: Partial<Record<string, string>>, period: Period): string | undefined {
     if (groupBy === 'organization' && key.organization) return `/cabinet/organizations/${encodeURIComponent(key.organization)}?period=${period}`;
@@ -322,7 +384,7 @@ ${f && html`<section aria-labelledby="funnel-heading">
 
 function periodForm(period: Period, region?: string, action = '/cabinet'): SafeHtml {
   const now = new Date();
-  const periods = Array.from({ length: 8 }, (_, i) => shiftPeriod(currentPeriod(now), -i));
+  const periods = recentPeriods();
   return html`<form class="filters" method="get" action="${action}">
   ${region && html`<input type="hidden" name="region" value="${region}">`}
   <div><label for="period">Квартал</label>
@@ -379,24 +441,45 @@ function sortRows(rows: FigureRow[], sort: SortState): FigureRow[] {
   });
 }
 
-/** A CSV row with Russian headers and decimal commas, as a Russian-locale spreadsheet reads it. */
-function csvRow(r: FigureRow, period: Period, final: boolean): Record<string, string | number> {
-  const n = (v: number | null, d = 2) => (v === null ? '' : number(v, d).replace(/\s/g, ''));
+/** An export row with Russian headers; numbers stay numbers (XLSX cells), CSV writes them with decimal commas. */
+function exportRow(r: FigureRow, period: Period, final: boolean): Record<string, string | number | null> {
   return {
     'Наименование': r.name,
     'Квартал': period,
     'Итог': final ? 'окончательный' : 'текущий',
     'Уведомлено': r.notified,
     'Ответили': r.completed,
-    'Охват, %': n(r.coverage, 1),
-    'Удовлетворённость': r.suppressed ? '' : n(r.satisfaction),
-    'ДИ 95 % от': r.ci ? n(r.ci[0]) : '',
-    'ДИ 95 % до': r.ci ? n(r.ci[1]) : '',
+    'Охват, %': r.coverage,
+    'Удовлетворённость': r.suppressed ? null : r.satisfaction,
+    'ДИ 95 % от': r.ci?.[0] ?? null,
+    'ДИ 95 % до': r.ci?.[1] ?? null,
     'Ответов': r.responses,
     'Мало ответов': r.lowResponses ? 'да' : 'нет',
     'Рост к прошлому кварталу': r.growth.quarterly ?? '',
     'Рост к году': r.growth.yearly ?? '',
   };
+}
+
+/** Decimal commas, as a Russian-locale spreadsheet reads numbers from CSV. */
+function russianNumbers(row: Record<string, string | number | null>): Record<string, string | number | null> {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? String(v).replace('.', ',') : v]));
+}
+
+async function xlsx(sheet: string, rows: Record<string, string | number | null>[]): Promise<Buffer> {
+  const { default: ExcelJS } = await import('exceljs');
+  const workbook = new ExcelJS.Workbook();
+  const ws = workbook.addWorksheet(sheet.slice(0, 31));
+  const columns = Object.keys(rows[0] ?? { 'Наименование': '' });
+  ws.columns = columns.map((header) => ({ header, key: header, width: Math.max(12, Math.min(60, header.length + 4)) }));
+  ws.getRow(1).font = { bold: true };
+  ws.views = [{ state: 'frozen', ySplit: 1 }];
+  for (const row of rows) ws.addRow(row);
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+function recentPeriods(): Period[] {
+  const now = currentPeriod(new Date());
+  return Array.from({ length: 8 }, (_, i) => shiftPeriod(now, -i));
 }
 
 /** Only a path inside the cabinet, never another site. */

@@ -78,6 +78,7 @@ export function layout(title: string, viewer: Viewer | null, body: SafeHtml): st
 <a class="skip-link" href="#main">Перейти к содержанию</a>
 <header class="site-header">
   <p class="product"><a href="/cabinet">Оценка качества услуг: личный кабинет</a></p>
+  ${viewer && html`<nav aria-label="Разделы"><ul class="nav"><li><a href="/cabinet">Обзор</a></li>${viewer.role !== 'organization' ? html`<li><a href="/cabinet/rankings">Рейтинги</a></li>` : ''}</ul></nav>`}
   ${viewer && html`<div class="who">
     <p>${viewer.name}, ${ROLE_NAMES[viewer.role]}${viewer.scopeLabel ? html`: ${viewer.scopeLabel}` : ''}</p>
     <form method="post" action="/cabinet/logout"><input type="hidden" name="_csrf" value="${viewer.csrfToken}"><button type="submit">Выйти</button></form>
@@ -200,6 +201,9 @@ a:focus,button:focus,select:focus,input:focus{outline:3px solid #f2b600;outline-
 .site-header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:1rem;padding:.75rem 1.5rem;border-bottom:1px solid var(--line);background:#f4f6f9}
 .site-header p{margin:0}.product a{font-weight:700;text-decoration:none;color:var(--ink)}
 .who{display:flex;align-items:center;gap:1rem}.who form{margin:0}
+.nav{list-style:none;display:flex;gap:1.25rem;margin:0;padding:0}
+.comments li{margin:.5rem 0;padding:.5rem .75rem;border-left:3px solid var(--line)}
+tr.weak th,tr.weak td{background:#fff4f4}
 button{font:inherit;padding:.4rem .9rem;border:1px solid var(--accent);background:#fff;color:var(--accent);border-radius:4px;cursor:pointer}
 main{padding:1rem 1.5rem 3rem;max-width:78rem}
 h1{font-size:1.6rem;margin:.5rem 0 1rem}h2{font-size:1.25rem;margin-top:2rem}

@@ -21,7 +21,8 @@ import { createApiKey } from '../../src/keys';
 import { Secrets } from '../../src/security';
 import { launchChromium, runAxe, seriousViolations } from '../helpers/browser';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { FINAL_PERIODS, generateGoldenData, insertGoldenData, NOW, PROVISIONAL_PERIOD, type GoldenData } from '../helpers/golden-data';
+import ExcelJS from 'exceljs';
+import { FINAL_PERIODS, generateGoldenData, insertGoldenData, NOW, PROVISIONAL_PERIOD, quarterBounds, quarterOf, type GoldenData } from '../helpers/golden-data';
 import { exited, freePort, startTemporalServer, spawnProduct, until, type Proc } from '../helpers/processes';
 
 jest.setTimeout(240_000);
@@ -38,6 +39,7 @@ let issuer: string;
 let browser: Browser;
 let dataDir: string;
 let regionKey: string;
+let commented: GoldenData['orgs'][number];
 let federalKey: string;
 
 beforeAll(async () => {
@@ -51,6 +53,13 @@ beforeAll(async () => {
   });
   for (const period of FINAL_PERIODS) await activities.computeSnapshots({ period, final: true, trigger: 'admin' });
   await activities.computeSnapshots({ period: PROVISIONAL_PERIOD, final: false, trigger: 'provisional' });
+  // Comments on every response of one organisation of region 42 in the quarter, one naming a person.
+  commented = data.orgs.find((o) => o.region === '42' && data.responses.filter((r) => r.orgId === o.id && quarterOf(r.submittedAt) === PERIOD).length >= 6)!;
+  await tdb.db.$executeRawUnsafe(
+    `UPDATE response SET comment = CASE WHEN row_number = 1 THEN 'Спасибо врачу Иванову Ивану Петровичу, звоните +7 913 123-45-67' ELSE 'Долго ждали в очереди № ' || row_number END
+     FROM (SELECT id AS rid, row_number() OVER (ORDER BY id) AS row_number FROM response WHERE organization_id = $1::uuid AND submitted_at >= $2 AND submitted_at < $3) n WHERE id = n.rid`,
+    commented.id, new Date(quarterBounds(PERIOD).start), new Date(quarterBounds(PERIOD).end),
+  );
   regionKey = (await createApiKey(tdb.db, { role: 'region', name: 'region 42 (test)', regions: ['42'] })).key;
   federalKey = (await createApiKey(tdb.db, { role: 'federal', name: 'federal (test)' })).key;
 
@@ -186,6 +195,47 @@ test('the CSV export holds the table\'s rows, for a Russian-locale spreadsheet',
   expect(lines[0].split(';')).toContain('Удовлетворённость');
   const names = lines.slice(1).map((l) => (l.startsWith('"') ? l.slice(1, l.indexOf('";')) : l.split(';')[0]).replace(/""/g, '"'));
   expect(new Set(names)).toEqual(new Set(onPage.keys()));
+
+  // The XLSX: the same rows, numbers as numbers.
+  const fromApi = await api(regionKey, `/v1/reports/indicators?period=${PERIOD}&groupBy=organization&region=42`);
+  const [xlsxDownload] = await Promise.all([page.waitForEvent('download'), page.click('a[href^="/cabinet/export.xlsx"]')]);
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.readFile((await xlsxDownload.path())!);
+  const sheet = workbook.worksheets[0];
+  const header = (sheet.getRow(1).values as unknown[]).slice(1);
+  const col = (name: string) => header.indexOf(name) + 1;
+  const fromXlsx = new Map<string, number | null>();
+  sheet.eachRow((row, n) => {
+    if (n > 1) fromXlsx.set(String(row.getCell(col('Наименование')).value), (row.getCell(col('Удовлетворённость')).value as number | null) ?? null);
+  });
+  expect(fromXlsx.size).toBe(fromApi.rows.length);
+  for (const row of fromApi.rows) expect([row.name, fromXlsx.get(row.name)]).toEqual([row.name, row.satisfaction]);
+  await context.close();
+});
+
+test('rankings within a region and type are the API\'s; an organisation page shows its comments masked', async () => {
+  const { context, page } = await signIn('demo-region-42');
+  const type = commented.type;
+  await page.goto(`${base}/cabinet/rankings?period=${PERIOD}&region=42&type=${type}`);
+  const ranked = (await (await fetch(`${base}/v1/reports/rankings?period=${PERIOD}&region=42&organizationType=${type}&limit=10`, { headers: { authorization: `Bearer ${regionKey}` } })).json()) as {
+    best: { name: string; rank: number }[];
+    worst: { name: string; rank: number }[];
+  };
+  const names = (id: string) => page.$$eval(`#${id} tbody th`, (ths) => ths.map((th) => th.textContent!.trim()));
+  expect(await names('best')).toEqual(ranked.best.map((r) => r.name));
+  expect(await names('worst')).toEqual(ranked.worst.map((r) => r.name));
+  expect(seriousViolations(await runAxe(page))).toEqual([]);
+  await page.screenshot({ path: join(ARTIFACTS, 'rankings.png'), fullPage: true });
+
+  await page.goto(`${base}/cabinet/organizations/${commented.code}?period=${PERIOD}`);
+  const shownComments = await page.$$eval('#comments li', (lis) => lis.map((li) => li.textContent!.trim()));
+  const fromApi = (await (await fetch(`${base}/v1/reports/comments?period=${PERIOD}&organization=${commented.code}&limit=20`, { headers: { authorization: `Bearer ${regionKey}` } })).json()) as { comments: { text: string }[] };
+  expect(shownComments.length).toBeGreaterThan(0);
+  expect(shownComments).toEqual(fromApi.comments.map((c) => c.text));
+  const html = await page.content();
+  expect(html).not.toContain('Иванову Ивану Петровичу');
+  expect(html).not.toContain('123-45-67');
+  expect(seriousViolations(await runAxe(page))).toEqual([]);
   await context.close();
 });
 
