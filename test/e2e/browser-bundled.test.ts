@@ -4,7 +4,10 @@
  * packaged Chromium is launched on purpose (`bundled`, as `BROWSER_EXECUTABLE=bundled` does
  * for the questionnaire test) even on a machine that has a system one, opens a citizen page
  * served with the product's real Content-Security-Policy and stylesheet, and finds it whole.
+ * It runs on the shared libraries the package ships (NSS, NSPR, expat), not the system's, so
+ * a machine without Debian's chromium package (which brings those) runs it the same way.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +16,7 @@ import type { Browser } from 'playwright-core';
 import { CITIZEN_CSP } from '../../src/api/plugins/citizen-security';
 import { ASSETS } from '../../src/web/assets';
 import { linkStatusPage } from '../../src/web/pages';
-import { chromiumExecutable, launchChromium, runAxe, seriousViolations, SYSTEM_CHROMIUM_PATHS, watchPage } from '../helpers/browser';
+import { chromiumExecutable, launchChromium, packagedLibraries, runAxe, seriousViolations, SYSTEM_CHROMIUM_PATHS, watchPage } from '../helpers/browser';
 
 const PACKAGE_MAJOR = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'node_modules', '@sparticuz', 'chromium', 'package.json'), 'utf8')) as { version: string }).version.split('.')[0];
 const ORGANIZATION = 'ГБУЗ «Городская поликлиника № 7»';
@@ -47,6 +50,12 @@ test('the packaged Chromium is unpacked, launches, and shows a citizen page unde
   const executable = await chromiumExecutable('bundled');
   expect(executable.source).toBe('bundled');
   expect(SYSTEM_CHROMIUM_PATHS).not.toContain(executable.path);
+  // Every library it links beyond glibc resolves to the package's copy; none is missing.
+  const linked = execFileSync('ldd', [executable.path], { env: { ...process.env, ...executable.env }, encoding: 'utf8' });
+  expect(linked).not.toContain('not found');
+  for (const library of ['libnss3.so', 'libnssutil3.so', 'libnspr4.so', 'libplc4.so', 'libplds4.so', 'libexpat.so.1']) {
+    expect(linked).toContain(`${library} => ${join(packagedLibraries(), library)}`);
+  }
 
   browser = await launchChromium('bundled');
   // The package's major version is Chromium's: this is the packaged browser, not the system's.

@@ -13,8 +13,12 @@
  * axe runs (`page.addScriptTag({ content })` adds an inline <script>, which the CSP blocks,
  * as it should; no `bypassCSP` context is needed).
  */
-import { accessSync, constants } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { brotliDecompressSync } from 'node:zlib';
 import packagedChromium from '@sparticuz/chromium';
 import axe from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -26,6 +30,8 @@ export interface ChromiumExecutable {
   path: string;
   /** `system`: installed on the machine; `bundled`: unpacked from @sparticuz/chromium; `path`: BROWSER_EXECUTABLE named it. */
   source: 'system' | 'bundled' | 'path';
+  /** Environment the browser needs: for the packaged one, where its own shared libraries are. */
+  env: Record<string, string>;
 }
 
 /**
@@ -41,15 +47,47 @@ export interface ChromiumExecutable {
  */
 export async function chromiumExecutable(choice = process.env.BROWSER_EXECUTABLE): Promise<ChromiumExecutable> {
   const wanted = choice?.trim() || 'auto';
-  if (wanted === 'bundled') return { path: await packagedChromium.executablePath(), source: 'bundled' };
+  if (wanted === 'bundled') return packaged();
   if (wanted !== 'auto' && wanted !== 'system') {
     if (!isExecutable(wanted)) throw new Error(`BROWSER_EXECUTABLE=${wanted}: no executable file there`);
-    return { path: wanted, source: 'path' };
+    return { path: wanted, source: 'path', env: {} };
   }
   const system = SYSTEM_CHROMIUM_PATHS.find(isExecutable);
-  if (system) return { path: system, source: 'system' };
+  if (system) return { path: system, source: 'system', env: {} };
   if (wanted === 'system') throw new Error(`BROWSER_EXECUTABLE=system: no Chromium at ${SYSTEM_CHROMIUM_PATHS.join(' or ')}`);
-  return { path: await packagedChromium.executablePath(), source: 'bundled' };
+  return packaged();
+}
+
+/**
+ * The packaged Chromium needs, beyond glibc, NSS, NSPR and expat (`libnss3.so`…), which a
+ * bare machine may lack (Debian installs them with its chromium package). The package ships
+ * them for Amazon Linux (`bin/al2023.tar.br`) but unpacks them only on AWS Lambda; here they
+ * are unpacked once to `$TMPDIR/sparticuz-chromium-lib` and put first on LD_LIBRARY_PATH, so
+ * the fallback uses nothing from the system but glibc, on every machine alike.
+ */
+async function packaged(): Promise<ChromiumExecutable> {
+  const path = await packagedChromium.executablePath();
+  const libraries = packagedLibraries();
+  return { path, source: 'bundled', env: { LD_LIBRARY_PATH: [libraries, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') } };
+}
+
+export function packagedLibraries(): string {
+  const lib = join(tmpdir(), 'sparticuz-chromium-lib');
+  if (existsSync(join(lib, 'libnss3.so'))) return lib;
+  // The package's bin/ is beside its build/ (its exports hide package.json from require.resolve).
+  const tarball = join(dirname(require.resolve('@sparticuz/chromium')), '..', '..', 'bin', 'al2023.tar.br');
+  // Unpacked aside and renamed into place: test files running at once never see half of it.
+  const work = mkdtempSync(join(tmpdir(), 'sparticuz-chromium-lib-'));
+  try {
+    writeFileSync(join(work, 'al2023.tar'), brotliDecompressSync(readFileSync(tarball)));
+    execFileSync('tar', ['-xf', join(work, 'al2023.tar'), '-C', work]);
+    renameSync(join(work, 'lib'), lib);
+  } catch (err) {
+    if (!existsSync(join(lib, 'libnss3.so'))) throw err;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return lib;
 }
 
 function isExecutable(path: string): boolean {
@@ -76,8 +114,8 @@ export const PHONE_VIEWPORT = { width: 390, height: 844 };
 
 /** Launches the Chromium chromiumExecutable picks (BROWSER_EXECUTABLE, or the system's, or the packaged one). */
 export async function launchChromium(choice?: string): Promise<Browser> {
-  const { path } = await chromiumExecutable(choice);
-  return chromium.launch({ executablePath: path, args: CHROMIUM_ARGS });
+  const { path, env } = await chromiumExecutable(choice);
+  return chromium.launch({ executablePath: path, args: CHROMIUM_ARGS, env: { ...process.env, ...env } });
 }
 
 /** A TCP port free right now on 127.0.0.1 (for a server whose own URL must be known up front). */
