@@ -93,6 +93,14 @@ test('the JSON API declares its errors as application/problem+json carrying a co
   expect(problems).toBeGreaterThan(50);
 });
 
+test('a report that also answers CSV declares text under text/csv, and every component is in use', () => {
+  const indicators = byId('getIndicators').responses['200'].content!;
+  expect(indicators['text/csv']).toEqual({ schema: expect.objectContaining({ type: 'string' }) });
+  expect(indicators['application/json'].schema.properties?.rows).toBeDefined();
+  const components = Object.keys((doc.components as { schemas: Record<string, unknown> }).schemas);
+  expect(components).toEqual(['Problem']);
+});
+
 test('the citizen pages declare HTML for every outcome, errors included', () => {
   const page = operations.find((o) => o.path === '/q/{token}' && o.method === 'post')!.op;
   expect(Object.keys(page.responses).sort()).toEqual(['303', '400', '404', '409', '410', '413', '415', '422', '429', '500', '503']);
