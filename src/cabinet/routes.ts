@@ -22,6 +22,7 @@ import { isDatabaseUnavailable } from '../db/unavailable';
 import { toCsv } from '../api/csv';
 import type { FilterCodes } from '../services/reports';
 import { html, type SafeHtml } from '../web/html';
+import { adminRoutes } from './admin';
 import { OidcSignIn, type PendingSignIn } from './oidc';
 import { participantById, signIn } from './participants';
 import { posterLinks, registerPosterRoutes } from './poster-routes';
@@ -132,6 +133,8 @@ export default async function cabinetRoutes(app: FastifyInstance, opts: { cabine
     }
     throw err;
   }
+
+  await adminRoutes(app, { viewerOf, page });
 
   app.get(CABINET_STYLESHEET_PATH, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(CABINET_CSS));
 

@@ -78,7 +78,7 @@ export function layout(title: string, viewer: Viewer | null, body: SafeHtml): st
 <a class="skip-link" href="#main">Перейти к содержанию</a>
 <header class="site-header">
   <p class="product"><a href="/cabinet">Оценка качества услуг: личный кабинет</a></p>
-  ${viewer && html`<nav aria-label="Разделы"><ul class="nav"><li><a href="/cabinet">Обзор</a></li>${viewer.role !== 'organization' ? html`<li><a href="/cabinet/rankings">Рейтинги</a></li>` : ''}</ul></nav>`}
+  ${viewer && html`<nav aria-label="Разделы"><ul class="nav"><li><a href="/cabinet">Обзор</a></li>${viewer.role !== 'organization' ? html`<li><a href="/cabinet/rankings">Рейтинги</a></li>` : ''}${viewer.role === 'admin' ? html`<li><a href="/cabinet/admin">Администрирование</a></li>` : ''}</ul></nav>`}
   ${viewer && html`<div class="who">
     <p>${viewer.name}, ${ROLE_NAMES[viewer.role]}${viewer.scopeLabel ? html`: ${viewer.scopeLabel}` : ''}</p>
     <form method="post" action="/cabinet/logout"><input type="hidden" name="_csrf" value="${viewer.csrfToken}"><button type="submit">Выйти</button></form>
@@ -204,6 +204,14 @@ a:focus,button:focus,select:focus,input:focus{outline:3px solid #f2b600;outline-
 .nav{list-style:none;display:flex;gap:1.25rem;margin:0;padding:0}
 .comments li{margin:.5rem 0;padding:.5rem .75rem;border-left:3px solid var(--line)}
 tr.weak th,tr.weak td{background:#fff4f4}
+form.stacked{max-width:32rem}form.stacked label{display:block;font-weight:600;margin-top:.75rem}
+form.stacked input,form.stacked select{font:inherit;padding:.3rem;width:100%}
+form.stacked label.inline{display:inline-block;font-weight:400;margin-right:1rem}form.stacked label.inline input{width:auto}
+fieldset{margin-top:.75rem;border:1px solid var(--line)}
+form.stacked button{margin-top:1rem}
+td form{display:inline-block;margin:0 .25rem .25rem 0}
+.error{color:var(--bad);font-weight:600}
+.shown-once{border:2px solid var(--ok);padding:.5rem 1rem;margin:1rem 0}.shown-once code{font-size:1.1rem;word-break:break-all}
 button{font:inherit;padding:.4rem .9rem;border:1px solid var(--accent);background:#fff;color:var(--accent);border-radius:4px;cursor:pointer}
 main{padding:1rem 1.5rem 3rem;max-width:78rem}
 h1{font-size:1.6rem;margin:.5rem 0 1rem}h2{font-size:1.25rem;margin-top:2rem}

@@ -321,3 +321,62 @@ test('a wrong password stays on the provider\'s page', async () => {
   expect(page.url().startsWith(issuer)).toBe(true);
   await context.close();
 });
+
+test('an administrator registers a participant, issues, rotates and revokes a key, and every action is in the audit', async () => {
+  const { context, page } = await signIn('demo-admin', '/cabinet/admin');
+  await expect(page.textContent('h1')).resolves.toBe('Администрирование');
+
+  await page.goto(`${base}/cabinet/admin/participants`);
+  await page.fill('#p-name', 'Министерство образования Новосибирской области');
+  await page.selectOption('#p-role', 'region');
+  await page.selectOption('#p-region', '54');
+  await page.fill('#p-email', 'Minobr@NSO.test');
+  await Promise.all([page.waitForURL(`${base}/cabinet/admin/participants`), page.click('form[action="/cabinet/admin/participants"] button')]);
+  const added = await tdb.db.participant.findUniqueOrThrow({ where: { email: 'minobr@nso.test' } });
+  expect(added).toMatchObject({ role: 'region', regions: ['54'], subject: null });
+  expect(await page.textContent('#participants')).toContain('Министерство образования Новосибирской области');
+  expect(seriousViolations(await runAxe(page))).toEqual([]);
+
+  // A region participant without its region is refused with the reason, nothing stored.
+  await page.fill('#p-name', 'Без региона');
+  await page.selectOption('#p-role', 'region');
+  await page.fill('#p-subject', 'nobody');
+  await page.click('form[action="/cabinet/admin/participants"] button');
+  await expect(page.textContent('[role=alert]')).resolves.toContain('--region');
+  expect(await tdb.db.participant.findUnique({ where: { subject: 'nobody' } })).toBeNull();
+
+  await page.goto(`${base}/cabinet/admin/keys`);
+  await page.selectOption('#k-role', 'region');
+  await page.fill('#k-name', 'Кузбасс: отчёты');
+  await page.selectOption('#k-region', '42');
+  await page.click('form[action="/cabinet/admin/keys"] button');
+  const key = (await page.textContent('#new-key'))!.trim();
+  const indicators = (k: string) => fetch(`${base}/v1/reports/indicators?period=${PERIOD}&groupBy=region`, { headers: { authorization: `Bearer ${k}` } }).then((r) => r.status);
+  expect(await indicators(key)).toBe(200);
+  await page.screenshot({ path: join(ARTIFACTS, 'admin-keys.png'), fullPage: true });
+  await page.goto(`${base}/cabinet/admin/keys`);
+  expect(await page.content()).not.toContain(key); // shown once only
+
+  const keyRow = page.locator('#keys tbody tr', { hasText: 'Кузбасс: отчёты' });
+  await keyRow.locator('form[action$="/rotate"] button').click();
+  const rotated = (await page.textContent('#new-key'))!.trim();
+  expect(rotated).not.toBe(key);
+  expect([await indicators(rotated), await indicators(key)]).toEqual([200, 200]); // the old one works during the overlap
+  await page.goto(`${base}/cabinet/admin/keys`);
+  await page.locator('#keys tbody tr', { hasText: 'Кузбасс: отчёты' }).filter({ hasText: 'действует' }).first().locator('form[action$="/revoke"] button').click();
+  await page.waitForURL(`${base}/cabinet/admin/keys`);
+
+  await page.goto(`${base}/cabinet/admin/audit`);
+  const audit = await page.textContent('#audit');
+  for (const action of ['participant.create', 'key.create', 'key.rotate', 'key.revoke']) expect(audit).toContain(action);
+  expect(audit).toContain('Администратор (демо)');
+  expect(seriousViolations(await runAxe(page))).toEqual([]);
+  await context.close();
+
+  // Nobody else reaches these pages.
+  const region = await signIn('demo-region-42', '/cabinet/admin/keys');
+  expect(new URL(region.page.url()).pathname).toBe('/cabinet/admin/keys');
+  await expect(region.page.textContent('h1')).resolves.toBe('Нет доступа');
+  expect(await region.page.$('#keys')).toBeNull();
+  await region.context.close();
+});
