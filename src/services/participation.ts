@@ -182,16 +182,17 @@ export class ParticipationService {
     const where = scopeConditions(p, s.clip, s.filters);
     const made = during(p, 'l.created_at', s.window);
     const left = during(p, 'l.unsubscribed_at', s.window);
-    const answered = `EXISTS (SELECT 1 FROM response r WHERE r.link_id = l.id AND ${during(p, 'r.submitted_at', s.window)})`;
+    // A link answers at most once a round: joined to its answers of the window, so counted by distinct ids.
     const rows = await this.deps.db.$queryRawUnsafe<{ key: string | null; invited: bigint; answering: bigint; unsubscribed: bigint }[]>(
       `SELECT ${GROUP_KEY_SQL[groupBy]} AS key,
               count(DISTINCT l.account_id) FILTER (WHERE ${made}) AS invited,
-              count(DISTINCT l.account_id) FILTER (WHERE ${answered}) AS answering,
-              count(*) FILTER (WHERE ${left}) AS unsubscribed
+              count(DISTINCT l.account_id) FILTER (WHERE r.id IS NOT NULL) AS answering,
+              count(DISTINCT l.id) FILTER (WHERE ${left}) AS unsubscribed
        FROM invitation_link l
        JOIN invitation i ON i.id = l.invitation_id
        JOIN receipt rc ON rc.id = i.receipt_id
        JOIN organization o ON o.id = rc.organization_id JOIN organization_type t ON t.code = o.type_code
+       LEFT JOIN response r ON r.link_id = l.id AND ${during(p, 'r.submitted_at', s.window)}
        ${whereClause([...where, `l.created_at < ${p.add(s.window.to)}`])}
        GROUP BY 1`,
       ...p.values,
