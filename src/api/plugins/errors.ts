@@ -34,8 +34,7 @@ export default fp(
           })),
           validatedInput(request, err.validationContext),
         );
-        const where = err.validationContext === 'body' ? 'request body' : err.validationContext ?? 'request';
-        return sendProblem(reply, 'validation_failed', `The ${where} is invalid`, errors);
+        return sendProblem(reply, 'validation_failed', INVALID[err.validationContext ?? ''] ?? 'The request is invalid', errors);
       }
       const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
       if (status >= 500) {
@@ -64,6 +63,14 @@ export function frameworkError(err: FastifyError, request: FastifyRequest, reply
   if (isCitizenPath(request)) sendPage(reply, status, 'bad_request');
   else sendProblem(reply, status === 414 ? 'uri_too_long' : 'bad_request', 'The URL is not valid');
 }
+
+/** The detail of a schema validation failure, by the part of the request that failed. */
+const INVALID: Record<string, string> = {
+  body: 'The request body is invalid',
+  querystring: 'The query string is invalid',
+  params: 'The path parameters are invalid',
+  headers: 'The request headers are invalid',
+};
 
 /** Fixed texts where Fastify's own message would repeat what the request sent (its Content-Type). */
 const FRAMEWORK_DETAILS: Partial<Record<ProblemCode, string>> = {
