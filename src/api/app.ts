@@ -17,6 +17,7 @@ import swaggerPlugin from './plugins/swagger';
 import accountRoutes from './routes/accounts';
 import citizenPageRoutes from './routes/citizen-pages';
 import operationRoutes from './routes/operations';
+import organizationPageRoutes from './routes/organization-page';
 import questionnaireRoutes from './routes/questionnaires';
 import receiptRoutes from './routes/receipts';
 import referenceRoutes from './routes/reference';
@@ -64,6 +65,7 @@ export async function buildApp(deps: AppDeps, logger: Logger | false = false): P
   await app.register(receiptRoutes);
   await app.register(questionnaireRoutes);
   await app.register(citizenPageRoutes);
+  await app.register(organizationPageRoutes);
   await app.register(reportRoutes);
   await app.register(commentRoutes);
   await app.register(participationRoutes);
