@@ -32,7 +32,8 @@ const NDE = '(?![\\d])';
 
 const rule = (source: string) => new RegExp(source, 'gu');
 
-const EMAIL = rule(`[\\p{L}\\p{N}._%+\\-]+@[\\p{L}\\p{N}\\-]+(?:\\.[\\p{L}\\p{N}\\-]+)*\\.\\p{L}{2,}`);
+/** Starts only where a run of address characters starts, so a long word is scanned once, not once per letter. */
+const EMAIL = rule(`(?<![\\p{L}\\p{N}._%+\\-])[\\p{L}\\p{N}._%+\\-]+@[\\p{L}\\p{N}\\-]+(?:\\.[\\p{L}\\p{N}\\-]+)*\\.\\p{L}{2,}`);
 
 /** XXX-XXX-XXX YY (any of space or dash between the groups). */
 const SNILS = rule(`${ND}\\d{3}[\\- ]\\d{3}[\\- ]\\d{3}[\\- ]{1,2}\\d{2}${NDE}`);
@@ -105,6 +106,8 @@ const NAME_RULES = [
   rule(`${B}${INITIAL}\\s?(?:${INITIAL}\\s?)?${SURNAME}${E}`),
   // Анна Петрова, Петровой Анне
   rule(`${B}(?:${FIRST_NAME}\\s+${SURNAME}|${SURNAME}\\s+${FIRST_NAME})${E}`),
+  // ИВАНОВ ИВАН ИВАНОВИЧ, МАРИЯ ПЕТРОВНА: in capitals, recognised by the patronymic
+  rule(`${B}(?:[А-ЯЁ]{2,}\\s+){1,2}[А-ЯЁ]+(?:ОВИЧ|ЕВИЧ|ЁВИЧ|ЬИЧ|ОВН|ЕВН|ИЧН)(?:А|Ы|Е|У|ОЙ|ЕМ)?${E}`),
 ];
 
 /** An 11-digit run is a SNILS when its control number checks, otherwise a phone or a number. */
