@@ -380,3 +380,66 @@ test('an administrator registers a participant, issues, rotates and revokes a ke
   expect(await region.page.$('#keys')).toBeNull();
   await region.context.close();
 });
+
+test('the head of an organisation downloads the poster (II.7а); its QR code\'s page is public, Russian, accessible, and shows final figures only when not suppressed', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { parsePdf } = await import('../helpers/pdf');
+  const { DEMO_ORGANIZATION } = await import('../../src/cabinet/participants');
+  const publicUrl = `${base}/o/${DEMO_ORGANIZATION.code}`;
+
+  // The poster from the link on the overview: one A4 page with the organisation and the URL.
+  const { context, page } = await signIn('demo-organization');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[href="/cabinet/poster.pdf"]')]);
+  const poster = parsePdf(await readFile((await download.path())!));
+  expect(poster.pages).toHaveLength(1);
+  expect(poster.pages[0].mediaBox.map(Math.round)).toEqual([0, 0, 595, 842]);
+  expect(poster.pages[0].text.replace(/\s+/g, ' ')).toContain(DEMO_ORGANIZATION.name);
+  expect(poster.pages[0].text.split('\n')).toContain(publicUrl);
+  const qr = await page.request.get(`${base}/cabinet/qr.svg`);
+  expect([qr.status(), qr.headers()['content-type']]).toEqual([200, 'image/svg+xml; charset=utf-8']);
+  // Not another organisation's, even by editing the URL.
+  const other = data.orgs.find((o) => o.code !== DEMO_ORGANIZATION.code)!;
+  expect((await page.request.get(`${base}/cabinet/poster.pdf?organization=${other.code}`)).status()).toBe(403);
+  await context.close();
+
+  // A region gets the posters of its own organisations only.
+  const region = await signIn('demo-region-42');
+  const own = data.orgs.find((o) => o.region === '42')!;
+  const foreign = data.orgs.find((o) => o.region !== '42')!;
+  const ownPoster = await region.page.request.get(`${base}/cabinet/poster.pdf?organization=${own.code}`);
+  expect([ownPoster.status(), ownPoster.headers()['content-type']]).toEqual([200, 'application/pdf']);
+  expect(parsePdf(await ownPoster.body()).pages[0].text.split('\n')).toContain(`${base}/o/${own.code}`);
+  expect((await region.page.request.get(`${base}/cabinet/poster.pdf?organization=${foreign.code}`)).status()).toBe(403);
+  await region.context.close();
+
+  // The public page, as a visitor who scanned the code: no sign-in.
+  const visitor = await browser.newContext({ locale: 'ru-RU' });
+  const pub = await visitor.newPage();
+  expect((await pub.goto(publicUrl))!.status()).toBe(200);
+  expect(pub.url()).toBe(publicUrl);
+  await expect(pub.textContent('h1')).resolves.toBe(DEMO_ORGANIZATION.name);
+  await expect(pub.getAttribute('html', 'lang')).resolves.toBe('ru');
+  expect(seriousViolations(await runAxe(pub))).toEqual([]);
+
+  // Organisations of the golden data: the federal API's final figures of the last final
+  // quarter are on the page when at or above the threshold, and absent when below it.
+  const rows = (await api(federalKey, `/v1/reports/indicators?period=${PERIOD}&groupBy=organization`)).rows as {
+    name: string; satisfaction: number | null; coverage: number | null; responses: number; lowResponses: boolean; key: Record<string, string>;
+  }[];
+  const shownRow = rows.filter((r) => !r.lowResponses).sort((a, b) => b.responses - a.responses)[0];
+  expect((await pub.goto(`${base}/o/${shownRow.key.organization}`))!.status()).toBe(200);
+  const figures = (await pub.textContent('#figures'))!.replace(/\s+/g, ' ');
+  expect(figures).toContain(`${shown(shownRow.satisfaction)} из 5`);
+  expect(figures).toContain(`${shown(shownRow.coverage, 1)} %`);
+  expect(figures).toContain(`Число ответов ${shownRow.responses}`);
+  expect(seriousViolations(await runAxe(pub))).toEqual([]);
+  await pub.screenshot({ path: join(ARTIFACTS, 'public-page.png'), fullPage: true });
+  const low = rows.find((r) => r.lowResponses && r.responses > 0)!; // the golden data has suppressed organisations
+  await pub.goto(`${base}/o/${low.key.organization}`);
+  expect(await pub.$('#figures')).toBeNull();
+  await expect(pub.textContent('main')).resolves.toContain('не публикуются');
+  const unknown = await pub.goto(`${base}/o/0000000000000`);
+  expect(unknown!.status()).toBe(404);
+  await expect(pub.textContent('h1')).resolves.toBe('Организация не найдена');
+  await visitor.close();
+});

@@ -118,9 +118,9 @@ function figuresBlock(figures: PublishedFigures | null, minResponses: number): S
   return html`<p>${periodLabel(figures.period)} г., окончательные значения:</p>
 <dl class="facts" id="figures">
 <dt>Удовлетворённость качеством услуг</dt>
-<dd>${number(figures.satisfaction)} из 5 (целевое значение ${number(SATISFACTION_TARGET, 1)})${figures.ci && html`; с вероятностью 95 % — от ${number(figures.ci[0])} до ${number(figures.ci[1])}`}</dd>
+<dd>${number(figures.satisfaction)} из 5 <span class="org-type">целевое значение ${number(SATISFACTION_TARGET, 1)}${figures.ci && html`; с вероятностью 95 % — от ${number(figures.ci[0])} до ${number(figures.ci[1])}`}</span></dd>
 <dt>Охват оценкой</dt>
-<dd>${number(figures.coverage, 1)} % (целевое значение ${COVERAGE_TARGET} %): доля заполненных анкет среди направленных приглашений</dd>
+<dd>${number(figures.coverage, 1)} % <span class="org-type">целевое значение ${COVERAGE_TARGET} %; доля заполненных анкет среди направленных приглашений</span></dd>
 <dt>Число ответов</dt>
 <dd>${figures.responses}</dd>
 </dl>`;
