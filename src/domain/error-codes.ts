@@ -64,6 +64,8 @@ export const FIELD_ERROR_CODES = {
   organization_type_not_in_region: 'The organisation\'s type does not take part in its region.',
   organization_out_of_scope: 'The organisation is outside the key\'s scope.',
   external_id_conflict: 'This externalId was already used for a receipt with different content.',
+  organization_deactivated: 'The organisation was deactivated: it takes no new receipts (those stored before stay).',
+  duplicate_organization: 'The same organisation code is on two rows of one import file.',
   unknown_region: 'No region has this code.',
   unknown_sector: 'No sector has this code.',
   unknown_organization_type: 'No organisation type has this code.',

@@ -23,10 +23,29 @@ export interface OrganizationRef {
   sector: string;
 }
 
+/**
+ * The regions an administrator manages: null for a national administrator (an `admin`
+ * without regions, who manages everything), otherwise the regions of a region's
+ * administrator (`--region 42`), who registers, updates and deactivates the organisations
+ * of its regions and chooses their participating types, and reads reports of those regions
+ * only (the levels and filters of a region key). Null for every other role: they administer nothing.
+ */
+export function adminRegions(p: Principal): string[] | null {
+  return p.role === 'admin' && p.regions.length > 0 ? p.regions : null;
+}
+
+/** May this principal register, change or deactivate organisations of this region (and choose its types)? */
+export function managesRegion(p: Principal, regionCode: string): boolean {
+  if (p.role !== 'admin') return false;
+  const regions = adminRegions(p);
+  return regions === null || regions.includes(regionCode);
+}
+
 /** May this principal see (or, for an integrator, post receipts for) the organisation? */
 export function inScope(p: Principal, org: OrganizationRef): boolean {
   switch (p.role) {
     case 'admin':
+      return managesRegion(p, org.regionCode);
     case 'federal':
       return true;
     case 'organization':
@@ -54,6 +73,9 @@ export function scopeProblem(role: RoleName, scope: { regions: string[]; sectors
       return scope.regions.length + scope.sectors.length > 0 ? null : 'an integrator key needs --region and/or --sector';
     default:
       return null;
+    case 'admin':
+      // National without --region; a region's administrator with it. No sector-wide administrator.
+      return scope.sectors.length === 0 && !scope.organizationCode ? null : 'an admin key takes --region (a region\'s administrator) or nothing (national), never --sector or --organization';
   }
 }
 
@@ -79,7 +101,9 @@ export interface ReportClip {
 /**
  * Who may ask for which report (DESIGN §7): federal bodies everything; sector bodies their
  * sectors; a region its region; a head of organisation that organisation only; integrators
- * no reports. A filter outside the scope is refused (403), never silently emptied.
+ * no reports. A national administrator sees everything; a region's administrator the
+ * levels and filters a region key of its regions may ask for. A filter outside the scope is
+ * refused (403), never silently emptied.
  */
 export function reportAccess(p: Principal, groupBy: GroupBy, f: ReportFilters): { ok: true; clip: ReportClip } | { ok: false; reason: string } {
   const deny = (reason: string) => ({ ok: false as const, reason });
@@ -87,6 +111,8 @@ export function reportAccess(p: Principal, groupBy: GroupBy, f: ReportFilters): 
   switch (p.role) {
     case 'admin':
     case 'federal':
+      return { ok: true, clip: { regions: null, sectors: null, organizationCode: null } };
+      if (adminRegions(p)) return reportAccess({ ...p, role: 'region' }, groupBy, f);
       return { ok: true, clip: { regions: null, sectors: null, organizationCode: null } };
     case 'integrator':
       return deny('integrator keys have no access to reports');

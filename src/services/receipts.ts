@@ -40,7 +40,7 @@ export interface ReceiptServiceDeps {
 }
 
 type StoredReceipt = Prisma.ReceiptGetPayload<{ include: typeof RECEIPT_VIEW_INCLUDE }>;
-type Organization = { id: string; code: string; regionCode: string; typeCode: string; type: { sector: string } };
+type Organization = { id: string; code: string; regionCode: string; typeCode: string; type: { sector: string }; deactivatedAt?: Date | null };
 
 /** An item that passed every check and is new: what will be stored. */
 interface NewReceipt {
@@ -57,6 +57,11 @@ const CONFLICT: IngestOutcome = {
 };
 
 export class ReceiptService {
+const DEACTIVATED: IngestOutcome = {
+  kind: 'invalid',
+  errors: [{ path: 'organization', code: 'organization_deactivated', message: 'the organization takes no new receipts' }],
+};
+
   private readonly now: () => Date;
 
   constructor(private readonly deps: ReceiptServiceDeps) {
@@ -128,6 +133,9 @@ export class ReceiptService {
       } else {
         claimed.set(externalId, item);
       }
+      } else if (item.org.deactivatedAt) {
+        // Only new receipts are refused: a replay of one stored before the deactivation still answers as one.
+        outcomes[item.index] = DEACTIVATED;
     }
 
     // One statement stores them all; an externalId taken meanwhile by a concurrent post is

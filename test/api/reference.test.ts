@@ -35,7 +35,7 @@ describe('PUT /v1/organizations/{code}', () => {
   test('creates (201), then updates (200)', async () => {
     const created = await putOrg(code, body);
     expect(created.statusCode).toBe(201);
-    expect(created.json()).toEqual({ code, name: body.name, type: 'healthcare', sector: 'health', region: '42', founderLevel: 'municipal' });
+    expect(created.json()).toEqual({ code, name: body.name, type: 'healthcare', sector: 'health', region: '42', founderLevel: 'municipal', deactivatedAt: null });
 
     const updated = await putOrg(code, { ...body, name: 'ГБУЗ «Городская клиническая больница № 5»', founderLevel: 'regional' });
     expect(updated.statusCode).toBe(200);

@@ -21,6 +21,7 @@ function principal(role: RoleName, scope: Partial<Pick<Principal, 'regions' | 's
 }
 
 const ADMIN = principal('admin');
+const ADMIN_42 = principal('admin', { regions: ['42'] });
 const FEDERAL = principal('federal');
 const FEDERAL_WITH_STRAY_REGION = principal('federal', { regions: ['42'] });
 const SECTOR_HEALTH = principal('sector', { sectors: ['health'] });
@@ -38,6 +39,9 @@ const clip = (c: Partial<ReportClip>): ReportClip => ({ ...EVERYTHING, ...c });
 describe('allowed: the clip the query gets', () => {
   test.each<[string, Principal, GroupBy, ReportFilters, ReportClip]>([
     ['admin, no filter', ADMIN, 'federation', {}, EVERYTHING],
+    ['national admin: any region', ADMIN, 'organization', { region: '54', organization: HOSPITAL_54 }, EVERYTHING],
+    ['region\'s admin: clipped to its region like a region key', ADMIN_42, 'sector', {}, clip({ regions: ['42'] })],
+    ['region\'s admin: an organisation of its region', ADMIN_42, 'organization', { organization: SCHOOL_42 }, clip({ regions: ['42'] })],
     ['federal, any filter', FEDERAL, 'organization', { region: '54', sector: 'sport', organization: GYM_54 }, EVERYTHING],
     ['federal with a stray region (ignored)', FEDERAL_WITH_STRAY_REGION, 'region', { region: '54' }, EVERYTHING],
     ['sector: its sector in any region', SECTOR_HEALTH, 'region', { region: '54', sector: 'health' }, clip({ sectors: ['health'] })],
@@ -70,6 +74,9 @@ describe('refused (403), with the reason', () => {
     ['region: another region', REGION_42, 'region', { region: '54' }, /region 54 is outside/],
     ['region: an organisation of another region', REGION_42, 'organization', { organization: HOSPITAL_54 }, /^organization 1025400000001 is outside/],
     ['region: the federation level', REGION_42, 'federation', {}, /a region key reports by region/],
+    ['region\'s admin: another region', ADMIN_42, 'region', { region: '54' }, /region 54 is outside/],
+    ['region\'s admin: an organisation of another region', ADMIN_42, 'organization', { organization: HOSPITAL_54 }, /^organization 1025400000001 is outside/],
+    ['region\'s admin: the federation level', ADMIN_42, 'federation', {}, /reports by region/],
     ['region limited to a sector: another sector', REGION_42_HEALTH, 'sector', { sector: 'education' }, /sector education is outside/],
     ['region limited to a sector: a type of another sector', REGION_42_HEALTH, 'organization', { organizationType: PRESCHOOL }, /sector education is outside/],
     ['region limited to a sector: another organisation of its region', REGION_42_HEALTH, 'organization', { organization: SCHOOL_42 }, /^organization 1024200000002 is outside/],
@@ -113,6 +120,7 @@ describe('small numbers and released blocks, by role (DESIGN §6)', () => {
     ['region with a sector', REGION_42_HEALTH, true, false],
     ['organisation: suppressed below the threshold, current quarter in released blocks', ORGANIZATION, false, true],
     ['admin: not named in II.12, suppressed', ADMIN, false, false],
+    ['region\'s admin: an administrator, suppressed too', ADMIN_42, false, false],
     ['integrator: no reports at all, and nothing low if it had', INTEGRATOR, false, false],
   ])('%s', (_name, p, low, blocks) => {
     expect([seesLowResponses(p), seesReleasedBlocksOnly(p)]).toEqual([low, blocks]);

@@ -1,5 +1,5 @@
 /** Who may see, or post receipts for, which organisation (DESIGN §7), and what scope each key needs. */
-import { ROLES, inScope, scopeProblem, type OrganizationRef, type Principal, type RoleName } from '../../src/domain/scope';
+import { ROLES, adminRegions, inScope, managesRegion, scopeProblem, type OrganizationRef, type Principal, type RoleName } from '../../src/domain/scope';
 
 const HOSPITAL_42: OrganizationRef = { code: '1024200000001', regionCode: '42', sector: 'health' };
 const SCHOOL_42: OrganizationRef = { code: '1024200000002', regionCode: '42', sector: 'education' };
@@ -15,6 +15,8 @@ function principal(role: RoleName, scope: Partial<Pick<Principal, 'regions' | 's
 describe('inScope', () => {
   test.each<[string, Principal, OrgName[]]>([
     ['admin', principal('admin'), ['HOSPITAL_42', 'SCHOOL_42', 'HOSPITAL_54', 'GYM_16']],
+    ['admin of region 42 (a region\'s administrator)', principal('admin', { regions: ['42'] }), ['HOSPITAL_42', 'SCHOOL_42']],
+    ['admin of regions 42 and 16', principal('admin', { regions: ['42', '16'] }), ['HOSPITAL_42', 'SCHOOL_42', 'GYM_16']],
     ['federal', principal('federal'), ['HOSPITAL_42', 'SCHOOL_42', 'HOSPITAL_54', 'GYM_16']],
     ['federal with a stray region (ignored)', principal('federal', { regions: ['42'] }), ['HOSPITAL_42', 'SCHOOL_42', 'HOSPITAL_54', 'GYM_16']],
     ['sector: health', principal('sector', { sectors: ['health'] }), ['HOSPITAL_42', 'HOSPITAL_54']],
@@ -41,6 +43,9 @@ describe('scopeProblem: the scope a key of each role must carry', () => {
 
   test.each<[RoleName, Partial<typeof none>, RegExp | null]>([
     ['admin', {}, null],
+    ['admin', { regions: ['42'] }, null],
+    ['admin', { sectors: ['health'] }, /never --sector or --organization/],
+    ['admin', { organizationCode: '1024200000001' }, /never --sector or --organization/],
     ['federal', {}, null],
     ['region', { regions: ['42'] }, null],
     ['region', {}, /exactly one --region/],
@@ -79,5 +84,17 @@ describe('scopeProblem: the scope a key of each role must carry', () => {
       expect(scopeProblem(p.role, p)).toBeNull();
       expect(Object.values(ALL).every((org) => inScope(p, org))).toBe(false);
     }
+  });
+});
+
+describe('managesRegion: who may register, change and deactivate the organisations of a region', () => {
+  test.each<[string, Principal, string[] | null, string[]]>([
+    ['a national admin: every region', principal('admin'), null, ['16', '42', '54']],
+    ['a region\'s admin: its region only', principal('admin', { regions: ['42'] }), ['42'], ['42']],
+    ['a region key: none (it reads, it does not administer)', principal('region', { regions: ['42'] }), null, []],
+    ['a federal key: none', principal('federal'), null, []],
+  ])('%s', (_name, p, regions, manages) => {
+    expect(adminRegions(p)).toEqual(regions);
+    expect(['16', '42', '54'].filter((r) => managesRegion(p, r))).toEqual(manages);
   });
 });

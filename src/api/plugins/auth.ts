@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Principal, RoleName } from '../../domain/scope';
+import { adminRegions, type Principal, type RoleName } from '../../domain/scope';
 import { ApiKeyCache } from '../../keys';
 import type { ProblemCode } from '../../domain/error-codes';
 import { sendProblem } from '../problem';
@@ -15,6 +15,10 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     authorize(...roles: RoleName[]): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+  interface FastifyContextConfig {
+    /** An admin-only route that a region's administrator may use too (it checks the region itself). */
+    regionalAdmin?: boolean;
   }
 }
 
@@ -37,6 +41,11 @@ export default fp(
       const { principal } = check;
       if (roles.length > 0 && !roles.includes(principal.role)) {
         return sendProblem(reply, 'wrong_role', `This route is for ${roles.join(' or ')} keys`);
+      }
+      // Admin-only routes are national unless they say otherwise; routes open to other roles
+      // too (the reports) clip a region's administrator to its regions as a region key.
+      if (adminRegions(principal) && roles.length === 1 && roles[0] === 'admin' && !request.routeOptions.config.regionalAdmin) {
+        return sendProblem(reply, 'out_of_scope', 'This route is for national admin keys (a key without --region)');
       }
       request.principal = principal;
     });
