@@ -88,7 +88,7 @@ async function expectUnavailable(app: FastifyInstance, withinMs: number) {
     expect([options.url, res.statusCode]).toEqual([options.url, 503]);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.headers['retry-after']).toMatch(/^\d+$/);
-    expect(res.json()).toMatchObject({ status: 503, title: 'Service unavailable', detail: expect.stringContaining('database') });
+    expect(res.json()).toMatchObject({ status: 503, code: 'database_unavailable', title: 'Service unavailable', detail: expect.stringContaining('database') });
     expect(ms).toBeLessThan(withinMs);
   }
   for (const options of PAGE_REQUESTS) {
