@@ -54,6 +54,12 @@ export const PATCHES = {
   boundedHistory: 'continue-as-new-on-long-history',
   /** Scaled (demo) policies only: a round's sends get a minute, enough to survive a restart. */
   demoSendWindow: 'demo-send-window-one-minute',
+  /**
+   * Activation and each later round start move later by the receipt's own offset inside
+   * the spread the Regulation allows (InvitationSchedule.spreadMs): receipts posted
+   * together no longer fire their timers in the same second.
+   */
+  spreadTimers: 'spread-timers-per-receipt',
 } as const;
 
 /** Events after which a run continues as new within its round (Temporal's hard cap is 51,200). */
@@ -87,6 +93,10 @@ export async function invitationWorkflow(input: InvitationInput): Promise<Invita
 
 async function runInvitation(input: InvitationInput): Promise<InvitationOutcome> {
   const schedule = new InvitationSchedule(Date.parse(input.receivedAt), input.policy);
+  // Decided once per run: a run that began before the patch keeps the old instants throughout.
+  const spread = patched(PATCHES.spreadTimers);
+  const activationAt = spread ? schedule.spreadActivationAt(input.receiptId) : schedule.activationAt();
+  const roundStartsAt = (k: number) => (spread ? schedule.spreadRoundStartsAt(k, input.receiptId) : schedule.roundStartsAt(k));
   const round = input.round ?? 1;
   const resume = input.resume;
   const withSearchAttributes = workflowInfo().typedSearchAttributes.get(SA_STATUS) !== undefined;
@@ -160,8 +170,8 @@ async function runInvitation(input: InvitationInput): Promise<InvitationOutcome>
   // What the database says about the link's closing, kept in step with the rules above.
   let storedClosesAt = resume ? resume.storedClosesAt : closesAt();
   if (round === 1 && !resume) {
-    enter('awaiting_activation', schedule.activationAt(), 'activate');
-    await waitUntil(() => s.cancelled, schedule.activationAt());
+    enter('awaiting_activation', activationAt, 'activate');
+    await waitUntil(() => s.cancelled, activationAt);
     if (s.cancelled) return close('withdrawn', 0);
     storedClosesAt = closesAt();
     const activation = await db.activateInvitation({ receiptId: input.receiptId, closesAt: iso(storedClosesAt) });
@@ -201,7 +211,7 @@ async function runInvitation(input: InvitationInput): Promise<InvitationOutcome>
       storedClosesAt = closeAt;
       continue;
     }
-    const nextRoundAt = oneTime() || s.unsubscribed ? null : schedule.roundStartsAt(round + 1);
+    const nextRoundAt = oneTime() || s.unsubscribed ? null : roundStartsAt(round + 1);
     const wakeAt = earliest(closeAt, nextRoundAt);
     if (closeAt !== null && Date.now() >= closeAt) return close(oneTime() ? 'expired' : 'service_ended');
     if (nextRoundAt !== null && Date.now() >= nextRoundAt) {

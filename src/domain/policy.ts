@@ -30,6 +30,35 @@ export const REGULATION_POLICY: TimingPolicy = {
   timeScale: 1,
 };
 
+/** The Regulation's latest activation, in days after T0 (II.6). */
+export const MAX_ACTIVATION_DAYS = 3;
+
+/**
+ * How far (policy days) activations are spread after the policy's activation delay, at
+ * most: a nightly upload of 100,000 receipts activates over half a day (about 2 a second)
+ * instead of in one second. Less where the Regulation leaves less room (see
+ * InvitationSchedule.spreadMs).
+ */
+export const SPREAD_DAYS = 0.5;
+
+/**
+ * A receipt's place in the spread, in [0, 1): FNV-1a of its id, so the same receipt gets
+ * the same place on every replay and in every process, and receipts posted together are
+ * scattered evenly.
+ */
+export function spreadFraction(receiptId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < receiptId.length; i++) {
+    hash ^= receiptId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  // The multiply leaves the low bits poorly mixed: fold the high ones in.
+  hash ^= hash >>> 15;
+  hash = Math.imul(hash, 0x2c1b3c6d);
+  hash ^= hash >>> 12;
+  return (hash >>> 0) / 2 ** 32;
+}
+
 export function validatePolicy(p: TimingPolicy): string[] {
   const problems: string[] = [];
   if (!(p.activationDelayDays >= 0 && p.activationDelayDays <= 3)) problems.push('activationDelayDays must be within 0..3');
@@ -56,6 +85,39 @@ export class InvitationSchedule {
 
   activationAt(): number {
     return this.real(this.t0 + this.policy.activationDelayDays * DAY_MS);
+  }
+
+  /**
+   * The width (policy ms) over which activations and reminder rounds are spread: at most
+   * SPREAD_DAYS, never past the Regulation's 3-day activation limit, and never more than
+   * half the time between activation and the e-mail deadline (the other half stays for
+   * the e-mail's retries).
+   */
+  spreadMs(): number {
+    const { activationDelayDays, notifyWithinDays } = this.policy;
+    const days = Math.min(SPREAD_DAYS, MAX_ACTIVATION_DAYS - activationDelayDays, (notifyWithinDays - activationDelayDays) / 2);
+    return Math.max(0, days) * DAY_MS;
+  }
+
+  /** The receipt's own offset inside the spread (policy ms), the same for every round. */
+  private offsetMs(receiptId: string): number {
+    return Math.floor(spreadFraction(receiptId) * this.spreadMs());
+  }
+
+  /** The activation, moved later by the receipt's offset in the spread (never past 3 days after T0). */
+  spreadActivationAt(receiptId: string): number {
+    return this.real(this.t0 + this.policy.activationDelayDays * DAY_MS + this.offsetMs(receiptId));
+  }
+
+  /**
+   * Round k > 1 of a long service starts the receipt's offset after roundStartsAt(k): the
+   * same offset as its activation, so the time between two e-mails stays what it was, and
+   * the round's e-mail deadline (notifyDeadline, from the unmoved round start) keeps more
+   * than half its window.
+   */
+  spreadRoundStartsAt(round: number, receiptId: string): number {
+    if (round <= 1) return this.roundStartsAt(round);
+    return this.real(addMoscowMonths(this.t0, (round - 1) * this.policy.reminderIntervalMonths) + this.offsetMs(receiptId));
   }
 
   /** Round 1 starts at T0; round k of a long service k-1 reminder intervals later. */

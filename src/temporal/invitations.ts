@@ -89,7 +89,8 @@ export class InvitationGateway {
       serviceEnd: receipt.serviceEnd ? receipt.serviceEnd.toISOString().slice(0, 10) : null,
       policy: this.policy,
     };
-    const delayMs = new InvitationSchedule(receipt.receivedAt.getTime(), this.policy).activationAt() - this.now().getTime();
+    const activationAt = new InvitationSchedule(receipt.receivedAt.getTime(), this.policy).spreadActivationAt(receipt.id);
+    const delayMs = activationAt - this.now().getTime();
     try {
       await this.client.workflow.start<typeof invitationWorkflow>('invitationWorkflow', {
         workflowId,
@@ -176,7 +177,7 @@ export class InvitationGateway {
  */
 export function pendingState(input: InvitationInput): InvitationState {
   const schedule = new InvitationSchedule(Date.parse(input.receivedAt), input.policy);
-  const activatesAt = schedule.activationAt();
+  const activatesAt = schedule.spreadActivationAt(input.receiptId);
   const endClosesAt = input.serviceEnd === null ? null : schedule.serviceEndClosesAt(input.serviceEnd);
   const oneTime = input.serviceKind === 'one_time' || (endClosesAt !== null && endClosesAt <= activatesAt);
   const closesAt = oneTime ? schedule.oneTimeClosesAt() : endClosesAt;

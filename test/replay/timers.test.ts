@@ -6,11 +6,13 @@
  */
 import { InvitationSchedule } from '../../src/domain/policy';
 import type { InvitationInput } from '../../src/temporal/shared';
+import { PATCHES } from '../../workflows/invitation';
 import { recordedHistories } from './histories';
 
 interface HistoryEvent {
   eventTime: string;
   eventType: string;
+  markerRecordedEventAttributes?: { details?: { 'patch-data'?: { payloads: { data: string }[] } } };
   workflowExecutionStartedEventAttributes?: { input: { payloads: { data: string }[] } };
   workflowExecutionSignaledEventAttributes?: { signalName: string; input?: { payloads: { data: string }[] } };
   timerStartedEventAttributes?: { startToFireTimeout: string };
@@ -24,6 +26,9 @@ export function unexplainedTimers(events: HistoryEvent[], makeSchedule: (t0: num
   const schedule = makeSchedule(Date.parse(input.receivedAt), input);
   const round = input.round ?? 1;
   const ends = new Set([input.serviceEnd]);
+  // A run with the spread patch's marker moves its activation and next round by its receipt's offset.
+  const spread = events.some((e) => e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads
+    .some((p) => (decode(p.data) as { id?: string }).id === PATCHES.spreadTimers));
   const problems: string[] = [];
   let workflowNow = 0;
   for (const e of events) {
@@ -34,10 +39,10 @@ export function unexplainedTimers(events: HistoryEvent[], makeSchedule: (t0: num
     if (!timer) continue;
     const firesAt = workflowNow + Math.round(parseFloat(timer.startToFireTimeout) * 1000);
     const expected = [
-      schedule.activationAt(),
+      spread ? schedule.spreadActivationAt(input.receiptId) : schedule.activationAt(),
       schedule.notifyDeadline(round),
       schedule.oneTimeClosesAt(),
-      schedule.roundStartsAt(round + 1),
+      spread ? schedule.spreadRoundStartsAt(round + 1, input.receiptId) : schedule.roundStartsAt(round + 1),
       ...[...ends].filter((end): end is string => end !== null).map((end) => schedule.serviceEndClosesAt(end)),
     ];
     if (!expected.some((at) => Math.abs(at - firesAt) <= 1)) problems.push(`a timer fires at ${new Date(firesAt).toISOString()}`);

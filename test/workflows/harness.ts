@@ -11,7 +11,7 @@ import type { ActivityDeps } from '../../activities';
 import { createServices } from '../../src/composition';
 import { loadConfig } from '../../src/config';
 import { moscowDate } from '../../src/domain/dates';
-import { REGULATION_POLICY, type TimingPolicy } from '../../src/domain/policy';
+import { InvitationSchedule, REGULATION_POLICY, type TimingPolicy } from '../../src/domain/policy';
 import type { Principal } from '../../src/domain/scope';
 import type { Mailer } from '../../src/mail/mailer';
 import { ResendMailer } from '../../src/mail/resend-mailer';
@@ -143,6 +143,19 @@ export async function daysAgo(env: TestWorkflowEnvironment, days: number): Promi
 export async function receivedAt(h: Harness, receiptId: string): Promise<number> {
   const receipt = await h.tdb.db.receipt.findUniqueOrThrow({ where: { id: receiptId } });
   return receipt.receivedAt.getTime();
+}
+
+/**
+ * When the receipt's invitation activates: T0 + the policy's delay + the receipt's own
+ * offset inside the spread (InvitationSchedule.spreadActivationAt), under the harness's policy.
+ */
+export async function activationAt(h: Harness, receiptId: string, policy: TimingPolicy = REGULATION_POLICY): Promise<number> {
+  return new InvitationSchedule(await receivedAt(h, receiptId), policy).spreadActivationAt(receiptId);
+}
+
+/** When round `round` (> 1) of the receipt's long service starts, with its offset in the spread. */
+export async function roundStartAt(h: Harness, receiptId: string, round: number, policy: TimingPolicy = REGULATION_POLICY): Promise<number> {
+  return new InvitationSchedule(await receivedAt(h, receiptId), policy).spreadRoundStartsAt(round, receiptId);
 }
 
 /** The invitation row with its links, rounds (by number) and notifications. */

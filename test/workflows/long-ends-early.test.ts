@@ -5,7 +5,7 @@
 import './quiet-worker-logs';
 import { addMoscowMonths, moscowDate } from '../../src/domain/dates';
 import { serviceEndedSignal, stateQuery } from '../../workflows/invitation-signals';
-import { daysAgo, eventually, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, useHarness } from './harness';
+import { daysAgo, eventually, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, useHarness, activationAt } from './harness';
 
 const DAY = 86_400_000;
 const h = useHarness();
@@ -75,8 +75,9 @@ test('an end reported while the first e-mail is still being retried', async () =
   await worker.runUntil(async () => {
     const { id, workflowId } = await h.post({ service: { kind: 'long', start: await daysAgo(h.env, 5) }, recipient: withoutEmail(citizen) });
     const t0 = await receivedAt(h, id);
+    const act = await activationAt(h, id);
     const handle = h.env.client.workflow.getHandle(workflowId);
-    await sleepUntil(h.env, t0 + DAY);
+    await sleepUntil(h.env, act);
     await eventually(() => h.fake.requests.length >= 1);
     expect((await h.state(id)).stage).toBe('notifying');
     await handle.signal(serviceEndedSignal, { end: moscowDate(t0 - DAY) });

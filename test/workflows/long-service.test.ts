@@ -7,7 +7,7 @@ import './quiet-worker-logs';
 import { addMoscowMonths, endOfMoscowDay } from '../../src/domain/dates';
 import { completedSignal, serviceEndedSignal, stateQuery } from '../../workflows/invitation-signals';
 import {
-  daysAgo, eventually, finished, invitationOf, makePerson, moscowDaysAgo, receivedAt, sleepUntil, withoutEmail, useHarness } from './harness';
+  activationAt, daysAgo, eventually, finished, invitationOf, makePerson, moscowDaysAgo, receivedAt, roundStartAt, sleepUntil, withoutEmail, useHarness } from './harness';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -17,7 +17,7 @@ const linkIn = (text: string | undefined) => /https:\/\/feedback\.example\/q\/\S
 
 async function postLong(citizen: ReturnType<typeof makePerson>) {
   const posted = await h.post({ service: { kind: 'long', start: await daysAgo(h.env, 0) }, recipient: withoutEmail(citizen) });
-  return { ...posted, t0: await receivedAt(h, posted.id), handle: h.env.client.workflow.getHandle(posted.workflowId) };
+  return { ...posted, t0: await receivedAt(h, posted.id), act: await activationAt(h, posted.id), handle: h.env.client.workflow.getHandle(posted.workflowId) };
 }
 
 test('a reminder and a new round every half-year (continue-as-new); completing a round keeps the link open; a future end closes it at the end of that Moscow day', async () => {
@@ -34,7 +34,7 @@ test('a reminder and a new round every half-year (continue-as-new); completing a
     expect(h.fake.delivered[0].to).toEqual([citizen.email]);
     let state = await handle.query(stateQuery);
     expect(state).toMatchObject({ stage: 'active', round: 1, closesAt: null, nextAction: 'next_round' });
-    expect(Date.parse(state.nextDeadline!)).toBe(addMoscowMonths(t0, 6));
+    expect(Date.parse(state.nextDeadline!)).toBe(await roundStartAt(h, id, 2));
     let inv = await invitationOf(h, id);
     expect(inv).toMatchObject({ status: 'active', round: 1, closesAt: null });
     expect(inv.rounds.map((r) => r.round)).toEqual([1]);
@@ -46,15 +46,17 @@ test('a reminder and a new round every half-year (continue-as-new); completing a
     expect((await invitationOf(h, id)).status).toBe('active');
     expect((await handle.query(stateQuery)).stage).toBe('active');
 
-    // Round 2 half a calendar year (Moscow) after T0, in a new run of the same workflow.
-    const round2 = addMoscowMonths(t0, 6);
+    // Round 2 half a calendar year (Moscow) after T0 (plus the receipt's offset in the spread), in a new run.
+    const round2 = await roundStartAt(h, id, 2);
+    expect(round2 - addMoscowMonths(t0, 6)).toBeGreaterThanOrEqual(0);
+    expect(round2 - addMoscowMonths(t0, 6)).toBeLessThanOrEqual(DAY / 2);
     await sleepUntil(h.env, round2 - MINUTE);
     expect(h.fake.delivered).toHaveLength(1);
     expect((await handle.query(stateQuery)).round).toBe(1);
     await sleepUntil(h.env, round2 + 4 * DAY);
     state = await handle.query(stateQuery);
     expect(state).toMatchObject({ stage: 'active', round: 2, nextAction: 'next_round' });
-    expect(Date.parse(state.nextDeadline!)).toBe(addMoscowMonths(t0, 12));
+    expect(Date.parse(state.nextDeadline!)).toBe(await roundStartAt(h, id, 3));
     expect((await handle.describe()).runId).not.toBe(firstRunId);
     expect(h.fake.delivered).toHaveLength(2);
     expect(h.fake.delivered[1].to).toEqual([citizen.email]);
@@ -64,12 +66,12 @@ test('a reminder and a new round every half-year (continue-as-new); completing a
     expect(inv).toMatchObject({ status: 'active', round: 2 });
     expect(inv.rounds.map((r) => r.round)).toEqual([1, 2]);
     expect(inv.rounds[1].openedAt.getTime()).toBeGreaterThanOrEqual(round2);
-    expect(inv.rounds[1].notifiedAt!.getTime()).toBeLessThan(round2 + 4 * DAY);
+    expect(inv.rounds[1].notifiedAt!.getTime()).toBeLessThan(addMoscowMonths(t0, 6) + 4 * DAY);
     expect(inv.links).toHaveLength(1);
     expect(inv.notifications.map((n) => [n.round, n.status])).toEqual([[1, 'sent'], [2, 'sent']]);
 
     // Round 3 twelve calendar months after T0.
-    const round3 = addMoscowMonths(t0, 12);
+    const round3 = await roundStartAt(h, id, 3);
     await sleepUntil(h.env, round3 + 4 * DAY);
     expect((await handle.query(stateQuery)).round).toBe(3);
     expect(h.fake.delivered).toHaveLength(3);
@@ -133,13 +135,13 @@ test('an end reported while the first e-mail is being retried is stored as the c
   h.fake.failNext(3, 500);
   const worker = await h.worker();
   await worker.runUntil(async () => {
-    const { id, t0, handle } = await postLong(citizen);
-    await sleepUntil(h.env, t0 + DAY);
+    const { id, act, handle } = await postLong(citizen);
+    await sleepUntil(h.env, act);
     await eventually(() => h.fake.requests.length >= 1);
     expect((await handle.query(stateQuery)).stage).toBe('notifying');
     const end = await moscowDaysAgo(h.env, -30);
     await handle.signal(serviceEndedSignal, { end });
-    await sleepUntil(h.env, t0 + 2 * DAY);
+    await sleepUntil(h.env, act + DAY);
     expect(h.fake.delivered).toHaveLength(1);
     expect(await handle.query(stateQuery)).toMatchObject({ stage: 'active', closesAt: new Date(endOfMoscowDay(end)).toISOString() });
     expect((await invitationOf(h, id)).closesAt?.getTime()).toBe(endOfMoscowDay(end));

@@ -11,7 +11,7 @@ import type { EmailMessage, Mailer, SendResult } from '../../src/mail/mailer';
 import { ResendMailer } from '../../src/mail/resend-mailer';
 import { stateQuery } from '../../workflows/invitation-signals';
 import { workflowBundle } from '../helpers/temporal';
-import { daysAgo, eventually, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, useHarness } from './harness';
+import { daysAgo, eventually, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail, useHarness, activationAt } from './harness';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -46,14 +46,15 @@ test('an e-mail sent by a worker that died before recording it is not delivered 
     activities: createActivities(h.activityDeps(dying)),
     maxCachedWorkflows: 0,
   });
-  const { id, workflowId, t0 } = await workerA.runUntil(async () => {
+  const { id, workflowId, t0, act } = await workerA.runUntil(async () => {
     const posted = await h.post({ service: { kind: 'one_time', date: await daysAgo(h.env, 0) }, recipient: withoutEmail(citizen) });
     const t0 = await receivedAt(h, posted.id);
-    await sleepUntil(h.env, t0 + DAY);
+    const act = await activationAt(h, posted.id);
+    await sleepUntil(h.env, act);
     await eventually(() => h.fake.requests.length >= 1);
     // Let worker A's failed attempt finish (it records the error), then stop worker A.
     await eventually(async () => (await invitationOf(h, posted.id)).notifications[0]?.lastError != null);
-    return { ...posted, t0 };
+    return { ...posted, t0, act };
   });
   expect(dying.sent).toBe(1);
   expect(h.fake.delivered).toHaveLength(1);
@@ -62,7 +63,7 @@ test('an e-mail sent by a worker that died before recording it is not delivered 
 
   const workerB = await h.worker();
   await workerB.runUntil(async () => {
-    await sleepUntil(h.env, t0 + DAY + 30 * MINUTE);
+    await sleepUntil(h.env, act + 30 * MINUTE);
     await eventually(async () => (await invitationOf(h, id)).notifications[0].status === 'sent');
     expect((await h.env.client.workflow.getHandle(workflowId).query(stateQuery)).stage).toBe('active');
   });
