@@ -28,8 +28,14 @@ export type IngestOutcome =
   | { kind: 'forbidden'; errors: FieldError[] }
   | { kind: 'invalid'; errors: FieldError[] };
 
-/** Workflow starts in flight at once: a batch's, and the reconciler's while it drains a backlog. */
-export const START_CONCURRENCY = 32;
+/**
+ * Workflow starts in flight at once: a batch's, and the reconciler's while it drains a
+ * backlog. A start waits in Temporal's queue for about (starts in flight) ÷ (starts Temporal
+ * takes a second), and one that outlasts the gateway's deadline (TEMPORAL_CALL_DEADLINE_MS)
+ * counts as Temporal unreachable: 16 keeps a saturated dev server on this machine (80–180
+ * starts/s) under it, and is still enough to saturate it.
+ */
+export const START_CONCURRENCY = 16;
 
 export interface ReceiptServiceDeps {
   db: Db;
@@ -51,17 +57,17 @@ interface NewReceipt {
   org: Organization;
 }
 
+const DEACTIVATED: IngestOutcome = {
+  kind: 'invalid',
+  errors: [{ path: 'organization', code: 'organization_deactivated', message: 'the organization takes no new receipts' }],
+};
+
 const CONFLICT: IngestOutcome = {
   kind: 'conflict',
   errors: [{ path: 'externalId', code: 'external_id_conflict', message: 'already used for a different receipt' }],
 };
 
 export class ReceiptService {
-const DEACTIVATED: IngestOutcome = {
-  kind: 'invalid',
-  errors: [{ path: 'organization', code: 'organization_deactivated', message: 'the organization takes no new receipts' }],
-};
-
   private readonly now: () => Date;
 
   constructor(private readonly deps: ReceiptServiceDeps) {
@@ -127,15 +133,15 @@ const DEACTIVATED: IngestOutcome = {
       const leader = claimed.get(externalId);
       if (stored) {
         outcomes[item.index] = this.replay(stored, item.bodyHash, toStart);
+      } else if (item.org.deactivatedAt) {
+        // Only new receipts are refused: a replay of one stored before the deactivation still answers as one.
+        outcomes[item.index] = DEACTIVATED;
       } else if (leader) {
         if (leader.bodyHash === item.bodyHash) followers.push({ index: item.index, leader: leader.index });
         else outcomes[item.index] = CONFLICT;
       } else {
         claimed.set(externalId, item);
       }
-      } else if (item.org.deactivatedAt) {
-        // Only new receipts are refused: a replay of one stored before the deactivation still answers as one.
-        outcomes[item.index] = DEACTIVATED;
     }
 
     // One statement stores them all; an externalId taken meanwhile by a concurrent post is
@@ -231,18 +237,23 @@ const DEACTIVATED: IngestOutcome = {
    * safely stored: the reconciler starts their workflows later.
    */
   async ensureWorkflows(receipts: ReceiptForWorkflow[]): Promise<number> {
+    const failures = new Map<string, { count: number; workflowId: string }>();
     const started = await mapBounded(receipts, START_CONCURRENCY, async (receipt) => {
       try {
         await this.deps.invitations.start(receipt);
         return receipt.id;
       } catch (err) {
-        this.deps.log.warn(
-          { receiptId: receipt.id, workflowId: invitationWorkflowId(receipt.id), error: (err as Error).message },
-          'workflow start failed; the reconciler will retry',
-        );
+        const error = (err as Error).message;
+        const seen = failures.get(error);
+        if (seen) seen.count++;
+        else failures.set(error, { count: 1, workflowId: invitationWorkflowId(receipt.id) });
         return null;
       }
     });
+    // One line per call and reason, not one per receipt: an outage amid a backlog is one event.
+    for (const [error, { count, workflowId }] of failures) {
+      this.deps.log.warn({ failed: count, of: receipts.length, workflowId, error }, 'workflow starts failed; the reconciler will retry');
+    }
     const ids = started.filter((id): id is string => id !== null);
     if (ids.length > 0) {
       await this.deps.db.receipt.updateMany({ where: { id: { in: ids }, workflowStartedAt: null }, data: { workflowStartedAt: new Date() } });
