@@ -23,7 +23,7 @@ import { ROLES, type RoleName } from '../src/domain/scope';
 import { StartupError } from '../src/embedded/data-dir';
 import { assertScopeExists, describeScope, minute, openDatabase, table, UsageError } from './keys';
 
-const PARTICIPANT_ROLES = ROLES.filter((r): r is Exclude<RoleName, 'integrator'> => r !== 'integrator');
+const PARTICIPANT_ROLES = ROLES.filter((r): r is Exclude<RoleName, 'integrator' | 'portal'> => r !== 'integrator' && r !== 'portal');
 
 const USAGE = `Usage:
   npm run participants -- add --role <${PARTICIPANT_ROLES.join('|')}> [--region 42] [--sector <${SECTORS.join('|')}>]... [--organization <code>]
@@ -81,7 +81,7 @@ export function parseCommand(argv: string[]): Command {
   if (verb !== 'add') throw new UsageError(verb ? `unknown command: ${verb}` : 'no command given');
   if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`);
   if (values.limit !== undefined) throw new UsageError('--limit is for audit');
-  const role = values.role as Exclude<RoleName, 'integrator'> | undefined;
+  const role = values.role as Exclude<RoleName, 'integrator' | 'portal'> | undefined;
   if (!role || !PARTICIPANT_ROLES.includes(role)) throw new UsageError(`--role must be one of ${PARTICIPANT_ROLES.join(', ')}`);
   const regions = [...new Set(values.region ?? [])];
   const sectors = [...new Set(values.sector ?? [])];

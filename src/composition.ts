@@ -14,6 +14,7 @@ import { ResendMailer } from './mail/resend-mailer';
 import { createMetrics, type Metrics } from './metrics';
 import { Secrets } from './security';
 import { CommentService } from './services/comments';
+import { PortalService } from './services/portal';
 import { ParticipationService } from './services/participation';
 import { QuestionnaireService } from './services/questionnaires';
 import { ReceiptService } from './services/receipts';
@@ -41,6 +42,7 @@ export interface Services {
   reports: ReportService;
   comments: CommentService;
   participation: ParticipationService;
+  portal: PortalService;
   scoring: ScoringGateway;
   /** The process's metrics registry (src/metrics.ts), served at /metrics. */
   metrics: Metrics;
@@ -91,6 +93,7 @@ export function createServices(config: Config, deps: { db: Db; client: Client; l
     reports,
     comments: new CommentService({ db, access: reports, minResponses: config.reportMinResponses }),
     participation: new ParticipationService({ db, access: reports }),
+    portal: new PortalService({ db, secrets, publicBaseUrl: config.publicBaseUrl, ...(overrides.now && { now: overrides.now }) }),
     scoring: new ScoringGateway(client, taskQueue),
     metrics,
   };

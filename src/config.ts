@@ -33,6 +33,7 @@ export const ZEnv = z.object({
   RECONCILE_INTERVAL_SECONDS: ZPositiveNumber.default(20),
   RECONCILE_GRACE_SECONDS: ZPositiveNumber.default(30),
   CITIZEN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  PORTAL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
   API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(5),
   REPORT_MIN_RESPONSES: z.coerce.number().int().min(1).default(5),
   SCORING_PROVISIONAL_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
@@ -90,6 +91,8 @@ export interface Config {
   trustProxy: TrustProxy;
   /** Requests a minute one address may make to the token routes (questionnaire, unsubscribe). */
   citizenRateLimitPerMinute: number;
+  /** Look-ups a minute one portal key may make (POST /v1/portal/questionnaires/lookup). */
+  portalRateLimitPerMinute: number;
   /** How long an API-key look-up is trusted (0: not cached); a revoked key stops within it. */
   apiKeyCacheMs: number;
   /** Below this many responses a row's satisfaction is suppressed (DESIGN §6, small numbers). */
@@ -163,6 +166,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000, graceMs: e.RECONCILE_GRACE_SECONDS * 1000 },
     trustProxy,
     citizenRateLimitPerMinute: e.CITIZEN_RATE_LIMIT_PER_MINUTE,
+    portalRateLimitPerMinute: e.PORTAL_RATE_LIMIT_PER_MINUTE,
     apiKeyCacheMs: e.API_KEY_CACHE_SECONDS * 1000,
     reportMinResponses: e.REPORT_MIN_RESPONSES,
     provisionalIntervalMinutes: e.SCORING_PROVISIONAL_INTERVAL_MINUTES,

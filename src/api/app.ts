@@ -18,6 +18,7 @@ import accountRoutes from './routes/accounts';
 import citizenPageRoutes from './routes/citizen-pages';
 import operationRoutes from './routes/operations';
 import organizationPageRoutes from './routes/organization-page';
+import portalRoutes from './routes/portal';
 import questionnaireRoutes from './routes/questionnaires';
 import receiptRoutes from './routes/receipts';
 import referenceRoutes from './routes/reference';
@@ -64,6 +65,7 @@ export async function buildApp(deps: AppDeps, logger: Logger | false = false): P
   await app.register(accountRoutes);
   await app.register(receiptRoutes);
   await app.register(questionnaireRoutes);
+  await app.register(portalRoutes);
   await app.register(citizenPageRoutes);
   await app.register(organizationPageRoutes);
   await app.register(reportRoutes);

@@ -24,7 +24,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ZList = z.union([z.string(), z.array(z.string())]).optional().transform((v) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).filter(Boolean)));
 const ZParticipantForm = z.object({
   name: z.string().max(300),
-  role: z.enum(ROLES).refine((r) => r !== 'integrator', 'a participant is never an integrator'),
+  role: z.enum(ROLES).refine((r) => r !== 'integrator' && r !== 'portal', 'a participant is never an integrator or the portal'),
   region: z.string().max(2).optional().transform((v) => v || undefined),
   sector: ZList,
   organization: z.string().max(64).optional().transform((v) => v || undefined),
@@ -110,7 +110,7 @@ ${notice}
     if (!who) return reply;
     const form = ZParticipantForm.safeParse(request.body);
     const spec = form.success
-      ? { name: form.data.name.trim(), role: form.data.role as Exclude<RoleName, 'integrator'>, regions: form.data.region ? [form.data.region] : [], sectors: form.data.sector, organizationCode: form.data.organization ?? null, subject: form.data.subject ?? null, email: form.data.email ?? null }
+      ? { name: form.data.name.trim(), role: form.data.role as Exclude<RoleName, 'integrator' | 'portal'>, regions: form.data.region ? [form.data.region] : [], sectors: form.data.sector, organizationCode: form.data.organization ?? null, subject: form.data.subject ?? null, email: form.data.email ?? null }
       : null;
     const problem = spec ? participantProblem(spec) ?? (await unknownScope(spec.regions, spec.organizationCode)) : 'форма заполнена неверно';
     if (problem || !spec) return participantsPage(who.viewer, who.viewer.csrfToken, html`<p class="error" role="alert">Не добавлено: ${problem}</p>`, 422, reply);

@@ -10,7 +10,8 @@ import type { Prisma } from '../generated/prisma/client';
 
 export interface NewParticipant {
   name: string;
-  role: Exclude<RoleName, 'integrator'>;
+  /** Never an integrator or the portal: those are systems, with API keys. */
+  role: Exclude<RoleName, 'integrator' | 'portal'>;
   subject?: string | null;
   email?: string | null;
   regions?: string[];
@@ -33,6 +34,7 @@ export interface SignedInIdentity {
 
 export function participantProblem(spec: NewParticipant): string | null {
   if (!spec.name.trim()) return 'a participant needs a name';
+  if ((spec.role as RoleName) === 'integrator' || (spec.role as RoleName) === 'portal') return 'integrators and the portal are systems: give them API keys';
   if (!spec.subject && !spec.email) return 'a participant needs --subject or --email (as the identity provider knows them)';
   if (spec.email && !/^[^\s@]+@[^\s@]+$/.test(spec.email)) return 'the e-mail is not an address';
   return scopeProblem(spec.role, { regions: spec.regions ?? [], sectors: spec.sectors ?? [], organizationCode: spec.organizationCode ?? null });

@@ -16,6 +16,7 @@ export const ROLE_NAMES: Record<RoleName, string> = {
   region: 'орган субъекта Российской Федерации',
   organization: 'руководитель организации',
   integrator: 'интегратор',
+  portal: 'портал (личный кабинет гражданина)',
 };
 
 const GROWTH_NAMES: Record<GrowthStatus, string> = {

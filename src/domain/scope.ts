@@ -2,7 +2,7 @@
  * Who may do and see what (DESIGN §7). A principal is an API key's role and scope; an
  * empty list of regions or sectors means "not restricted on that axis".
  */
-export const ROLES = ['admin', 'integrator', 'federal', 'sector', 'region', 'organization'] as const;
+export const ROLES = ['admin', 'integrator', 'federal', 'sector', 'region', 'organization', 'portal'] as const;
 export type RoleName = (typeof ROLES)[number];
 
 export interface Principal {
@@ -50,6 +50,8 @@ export function inScope(p: Principal, org: OrganizationRef): boolean {
       return true;
     case 'organization':
       return p.organizationCode === org.code;
+    case 'portal':
+      return false; // the portal reads a citizen's own links, nothing of any organisation
     case 'integrator':
     case 'sector':
     case 'region':
@@ -71,11 +73,11 @@ export function scopeProblem(role: RoleName, scope: { regions: string[]; sectors
       return scope.organizationCode ? null : 'an organization key needs --organization';
     case 'integrator':
       return scope.regions.length + scope.sectors.length > 0 ? null : 'an integrator key needs --region and/or --sector';
-    default:
-      return null;
     case 'admin':
       // National without --region; a region's administrator with it. No sector-wide administrator.
       return scope.sectors.length === 0 && !scope.organizationCode ? null : 'an admin key takes --region (a region\'s administrator) or nothing (national), never --sector or --organization';
+    default:
+      return null;
   }
 }
 
@@ -110,12 +112,14 @@ export function reportAccess(p: Principal, groupBy: GroupBy, f: ReportFilters): 
   const outside = (what: string) => deny(`${what} is outside this key's scope`);
   switch (p.role) {
     case 'admin':
-    case 'federal':
-      return { ok: true, clip: { regions: null, sectors: null, organizationCode: null } };
       if (adminRegions(p)) return reportAccess({ ...p, role: 'region' }, groupBy, f);
+      return { ok: true, clip: { regions: null, sectors: null, organizationCode: null } };
+    case 'federal':
       return { ok: true, clip: { regions: null, sectors: null, organizationCode: null } };
     case 'integrator':
       return deny('integrator keys have no access to reports');
+    case 'portal':
+      return deny('portal keys have no access to reports');
     case 'sector':
     case 'region': {
       // A sector key is clipped to its sectors and a region key to its region; either may

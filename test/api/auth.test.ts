@@ -28,6 +28,7 @@ beforeAll(async () => {
     sector: await t.key('sector', { sectors: ['health'] }),
     region: t.keys.region,
     organization: t.keys.organization,
+    portal: await t.key('portal'),
   };
   const revoke = async (role: 'admin' | 'integrator') => {
     const { id, key } = await createApiKey(t.tdb.db, { role, name: 'mis-42', ...(role === 'integrator' ? { regions: ['42'], integrator: 'mis-42' } : {}) });
@@ -75,13 +76,18 @@ const ROUTES: Route[] = [
     request: () => ({ method: 'PUT', url: '/v1/regions/43/organization-types', payload: { types: ['healthcare', 'sports'] } }),
   },
   {
+    name: 'POST /v1/portal/questionnaires/lookup',
+    roles: ['portal'],
+    request: () => ({ method: 'POST', url: '/v1/portal/questionnaires/lookup', payload: { snils: '112-233-445 95' } }),
+  },
+  {
     name: 'POST /v1/accounts',
     roles: ['admin'],
     request: () => ({ method: 'POST', url: '/v1/accounts', payload: { accounts: [{ snils: makeSnils().formatted, email: 'citizen@example.test', confirmed: true }] } }),
   },
   { name: 'GET /v1/dev/outbox', roles: ['admin'], request: () => ({ method: 'GET', url: '/v1/dev/outbox' }) },
 ];
-const ALL_ROLES: RoleName[] = ['admin', 'integrator', 'federal', 'sector', 'region', 'organization'];
+const ALL_ROLES: RoleName[] = ['admin', 'integrator', 'federal', 'sector', 'region', 'organization', 'portal'];
 const allowed = (r: Route) => (r.roles === 'any' ? ALL_ROLES : r.roles);
 
 function expectUnauthorized(res: Awaited<ReturnType<TestApp['call']>>) {

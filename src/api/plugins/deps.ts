@@ -7,6 +7,7 @@ import type { Metrics } from '../../metrics';
 import type { Secrets } from '../../security';
 import type { InvitationGateway } from '../../temporal/invitations';
 import type { CommentService } from '../../services/comments';
+import type { PortalService } from '../../services/portal';
 import type { ParticipationService } from '../../services/participation';
 import type { QuestionnaireService } from '../../services/questionnaires';
 import type { ReceiptService } from '../../services/receipts';
@@ -22,6 +23,7 @@ export interface AppDeps {
   questionnaires: QuestionnaireService;
   reports: ReportService;
   comments: CommentService;
+  portal: PortalService;
   participation: ParticipationService;
   scoring: ScoringGateway;
   mailer: Mailer;

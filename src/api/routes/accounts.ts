@@ -1,10 +1,10 @@
 /** The stand-in for the portal's account directory: SNILS kept only as a keyed hash. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { codeParams } from '../../domain/field-errors';
+import { codeParams, fieldError, type FieldError } from '../../domain/field-errors';
 import { parseSnils } from '../../domain/snils';
 import { ZList, ZText } from '../../domain/text';
-import { BODY_PROBLEMS, KEY_PROBLEMS, SERVER_PROBLEMS, problemResponses } from '../problem';
+import { BODY_PROBLEMS, HttpProblem, KEY_PROBLEMS, SERVER_PROBLEMS, problemResponses } from '../problem';
 
 const ZAccount = z.strictObject({
   snils: ZText.superRefine((value, ctx) => {
@@ -13,6 +13,8 @@ const ZAccount = z.strictObject({
   }),
   email: ZText.trim().email('must be an e-mail address').max(254),
   confirmed: z.boolean(),
+  /** The portal's own id of the account (the portal channel names the citizen by it); omitted: left as it is. */
+  portalAccountId: ZText.min(1).max(200).optional(),
 });
 
 const routes: FastifyPluginAsyncZod = async (app) => {
@@ -32,10 +34,26 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       },
     },
   }, async (request) => {
-    const rows = new Map<string, { email: string; confirmed: boolean }>();
-    for (const a of request.body.accounts) {
-      rows.set(secrets.snilsHash((parseSnils(a.snils) as { snils: string }).snils), { email: a.email, confirmed: a.confirmed });
+    const rows = new Map<string, { email: string; confirmed: boolean; portalAccountId?: string }>();
+    const portalIds = new Map<string, string>();
+    const duplicates: FieldError[] = [];
+    request.body.accounts.forEach((a, i) => {
+      const snilsHash = secrets.snilsHash((parseSnils(a.snils) as { snils: string }).snils);
+      rows.set(snilsHash, { email: a.email, confirmed: a.confirmed, ...(a.portalAccountId !== undefined && { portalAccountId: a.portalAccountId }) });
+      if (a.portalAccountId === undefined) return;
+      const holder = portalIds.get(a.portalAccountId);
+      if (holder !== undefined && holder !== snilsHash) duplicates.push(fieldError(`accounts.${i}.portalAccountId`, 'duplicate_portal_account', 'is given for another account in this request'));
+      portalIds.set(a.portalAccountId, snilsHash);
+    });
+    if (portalIds.size > 0) {
+      const taken = await db.account.findMany({ where: { portalAccountId: { in: [...portalIds.keys()] } }, select: { snilsHash: true, portalAccountId: true } });
+      for (const t of taken) {
+        if (portalIds.get(t.portalAccountId!) === t.snilsHash) continue;
+        const i = request.body.accounts.findIndex((a) => a.portalAccountId === t.portalAccountId);
+        duplicates.push(fieldError(`accounts.${i}.portalAccountId`, 'duplicate_portal_account', 'belongs to another account'));
+      }
     }
+    if (duplicates.length > 0) throw new HttpProblem('validation_failed', 'The accounts are invalid', duplicates);
     const hashes = [...rows.keys()];
     const existing = new Set(
       (await db.account.findMany({ where: { snilsHash: { in: hashes } }, select: { snilsHash: true } })).map((a) => a.snilsHash),
