@@ -20,6 +20,11 @@ export function isStorableText(value: string): boolean {
   return !UNSTORABLE.test(value);
 }
 
+/** The text with each of those characters replaced (to carry them through a parser that would lose them). */
+export function replaceUnstorable(value: string, by: string): string {
+  return value.replace(UNSTORABLE_ALL, by);
+}
+
 /** The text with those characters left out (to show a citizen their own comment again). */
 export function withoutUnstorable(value: string): string {
   return value.replace(UNSTORABLE_ALL, '');

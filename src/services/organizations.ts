@@ -14,7 +14,7 @@ import type { Db } from '../db/client';
 import type { ProblemCode } from '../domain/error-codes';
 import { fieldErrors, type FieldError } from '../domain/field-errors';
 import { managesRegion, type Principal } from '../domain/scope';
-import { ZText } from '../domain/text';
+import { replaceUnstorable, ZText } from '../domain/text';
 import type { Prisma } from '../generated/prisma/client';
 
 export const FOUNDER_LEVELS = ['federal', 'regional', 'municipal'] as const;
@@ -33,6 +33,8 @@ export const IMPORT_COLUMNS = ['code', 'name', 'type', 'region', 'founderLevel']
 /** Rows of one import file at most. */
 export const IMPORT_MAX_ROWS = 10_000;
 const ZImportRow = ZOrganizationInput.extend({ code: ZOrganizationCode });
+/** U+FDD0, a noncharacter: stands in for unstorable characters while the parser reads the file. */
+const CARRIED = '\uFDD0';
 
 export interface OrganizationView {
   code: string;
@@ -129,6 +131,8 @@ export async function setRegionTypes(
 /** An import file's rows, read and checked one by one: each valid row, or the errors of each invalid one. */
 interface ReadRows {
   rows: (z.infer<typeof ZImportRow> & { row: number })[];
+  /** The well-formed types and regions of every row, to check against the reference data too. */
+  references: Reference[];
   errors: FieldError[];
 }
 
@@ -145,7 +149,7 @@ export async function importOrganizations(
 ): Promise<Outcome<{ created: number; updated: number }>> {
   const read = readImport(csv);
   const refused = (errors: FieldError[]): Refusal => ({ ok: false, problem: 'validation_failed', detail: 'The file has errors; nothing was imported', errors });
-  if (read.errors.length > 0 && read.rows.length === 0) return refused(read.errors);
+  if (read.errors.length > 0 && read.references.length === 0) return refused(read.errors.sort(byRow));
   const errors = [...read.errors];
   const firstRow = new Map<string, number>();
   for (const r of read.rows) {
@@ -154,7 +158,7 @@ export async function importOrganizations(
     else firstRow.set(r.code, r.row);
     if (!managesRegion(principal, r.region)) errors.push({ path: `rows.${r.row}.region`, code: 'organization_out_of_scope', message: 'region is outside this administrator\'s regions' });
   }
-  errors.push(...(await referenceErrors(db, read.rows.map((r) => ({ type: r.type, region: r.region, at: `rows.${r.row}.` })))));
+  errors.push(...(await referenceErrors(db, read.references)));
   return db.$transaction(async (tx) => {
     // Locked, so that an organisation moved meanwhile to another region is not taken back.
     const codes = [...firstRow.keys()];
@@ -185,7 +189,10 @@ export async function importOrganizations(
 
 /** Parses the file and checks each row's shape; csv-parse does the RFC 4180 reading. */
 function readImport(csv: string): ReadRows {
-  const text = csv.replace(/^\uFEFF/, '');
+  // The parser reads through UTF-8 bytes, where a lone surrogate (an invalid byte of the
+  // body, see decodeUtf8) would turn into U+FFFD; a noncharacter carries it through, and
+  // each field gets it back as a lone surrogate for ZText to refuse at its row and column.
+  const text = replaceUnstorable(csv.replace(/^\uFEFF/, ''), CARRIED);
   const headerLine = text.slice(0, text.search(/\r?\n|$/));
   const delimiter = headerLine.includes(';') && !headerLine.includes(',') ? ';' : ',';
   let records: string[][];
@@ -195,9 +202,9 @@ function readImport(csv: string): ReadRows {
     // The parser's message quotes the file; say where only. Its record count is the rows read before the broken one.
     const at = (err as { records?: number }).records;
     const row = typeof at === 'number' ? at + 1 : 1;
-    return { rows: [], errors: [{ path: `rows.${row}`, code: 'invalid_format', message: 'this row cannot be read as CSV (an unclosed quote, or a quote inside an unquoted field)' }] };
+    return { rows: [], references: [], errors: [{ path: `rows.${row}`, code: 'invalid_format', message: 'this row cannot be read as CSV (an unclosed quote, or a quote inside an unquoted field)' }] };
   }
-  const [header = [], ...body] = records;
+  const [header = [], ...body] = records.map((fields) => fields.map((f) => f.replaceAll(CARRIED, '\uDCFF')));
   const columns = header.map((c) => c.trim());
   const errors: FieldError[] = [
     ...IMPORT_COLUMNS.filter((c) => !columns.includes(c)).map((c): FieldError => ({ path: `header.${c}`, code: 'required', message: 'the header has no such column' })),
@@ -206,8 +213,9 @@ function readImport(csv: string): ReadRows {
   ];
   if (body.length === 0) errors.push({ path: 'rows', code: 'too_few', message: 'the file has no organisation after its header' });
   if (body.length > IMPORT_MAX_ROWS) errors.push({ path: 'rows', code: 'too_many', message: `at most ${IMPORT_MAX_ROWS} organisations per file` });
-  if (errors.length > 0) return { rows: [], errors };
+  if (errors.length > 0) return { rows: [], references: [], errors };
   const rows: ReadRows['rows'] = [];
+  const references: ReadRows['references'] = [];
   body.forEach((fields, i) => {
     const row = i + 2;
     if (fields.length !== columns.length) {
@@ -217,26 +225,44 @@ function readImport(csv: string): ReadRows {
     const parsed = ZImportRow.safeParse(value);
     if (parsed.success) rows.push({ ...parsed.data, row });
     else errors.push(...fieldErrors(parsed.error.issues, value).map((e) => ({ ...e, path: `rows.${row}.${e.path}` })));
+    const { type, region } = ZOrganizationInput.shape;
+    const checked = { type: type.safeParse(value.type), region: region.safeParse(value.region) };
+    references.push({ type: checked.type.data, region: checked.region.data, at: `rows.${row}.` });
   });
-  return { rows, errors };
+  return { rows, references, errors };
 }
 
 /** Unknown types and regions, at `<at>type` and `<at>region`; one query for each, whatever the number of rows. */
-async function referenceErrors(db: Db | Prisma.TransactionClient, rows: { type: string; region: string; at: string }[]): Promise<FieldError[]> {
+async function referenceErrors(db: Db, rows: Reference[]): Promise<FieldError[]> {
   const [types, regions] = await Promise.all([
-    db.organizationType.findMany({ where: { code: { in: [...new Set(rows.map((r) => r.type))] } }, select: { code: true } }),
-    db.region.findMany({ where: { code: { in: [...new Set(rows.map((r) => r.region))] } }, select: { code: true } }),
+    db.organizationType.findMany({ where: { code: { in: present(rows.map((r) => r.type)) } }, select: { code: true } }),
+    db.region.findMany({ where: { code: { in: present(rows.map((r) => r.region)) } }, select: { code: true } }),
   ]);
   const knownTypes = new Set(types.map((t) => t.code));
   const knownRegions = new Set(regions.map((r) => r.code));
   return rows.flatMap((r): FieldError[] => [
-    ...(knownRegions.has(r.region) ? [] : [{ path: `${r.at}region`, code: 'unknown_region' as const, message: 'unknown region' }]),
-    ...(knownTypes.has(r.type) ? [] : [{ path: `${r.at}type`, code: 'unknown_organization_type' as const, message: 'unknown organization type' }]),
+    ...(r.region === undefined || knownRegions.has(r.region) ? [] : [{ path: `${r.at}region`, code: 'unknown_region' as const, message: 'unknown region' }]),
+    ...(r.type === undefined || knownTypes.has(r.type) ? [] : [{ path: `${r.at}type`, code: 'unknown_organization_type' as const, message: 'unknown organization type' }]),
   ]);
 }
 
-/** Errors in the order of the file: by row, then as they were found. */
+/** A type and a region to look up (either missing when malformed), and where to report them: `rows.3.` or `` for a single organisation. */
+interface Reference {
+  type?: string;
+  region?: string;
+  at: string;
+}
+
+function present(values: (string | undefined)[]): string[] {
+  return [...new Set(values.filter((v): v is string => v !== undefined))];
+}
+
+/** Errors in the order of the file: by row, then by column (code, name, type, region, founderLevel). */
 function byRow(a: FieldError, b: FieldError): number {
-  const row = (e: FieldError) => Number(/^rows\.(\d+)/.exec(e.path)?.[1] ?? 0);
-  return row(a) - row(b);
+  const place = (e: FieldError) => {
+    const [, row = '0', column = ''] = /^rows\.(\d+)\.?(\w*)/.exec(e.path) ?? [];
+    return [Number(row), (IMPORT_COLUMNS as readonly string[]).indexOf(column)];
+  };
+  const [[rowA, columnA], [rowB, columnB]] = [place(a), place(b)];
+  return rowA - rowB || columnA - columnB;
 }
