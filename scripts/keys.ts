@@ -259,25 +259,28 @@ export async function openDatabase(env: Env): Promise<{ databaseUrl: string; clo
   }
 }
 
-async function main(argv: string[], env: Env): Promise<number> {
-  let command: Command;
-  try {
-    command = parseCommand(argv);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  const database = await openDatabase(env);
-  const db = createDb(database.databaseUrl, { max: 1 });
-  try {
-    return await run(command, db);
-  } finally {
-    await db.$disconnect();
-    await database.close();
-  }
-}
-
-if (require.main === module) {
+/**
+ * A database command's main: parse (usage errors exit 2 with the usage), open the database
+ * (DATABASE_URL, or the embedded one of DATA_DIR), run, close; exit 0 done, 1 failed.
+ */
+export function runCommand<C>(usage: string, parse: (argv: string[]) => C, run: (command: C, db: Db) => Promise<number>): void {
+  const main = async (argv: string[], env: Env): Promise<number> => {
+    let command: C;
+    try {
+      command = parse(argv);
+    } catch (err) {
+      process.stderr.write(`${(err as Error).message}\n\n${usage}\n`);
+      return 2;
+    }
+    const database = await openDatabase(env);
+    const db = createDb(database.databaseUrl, { max: 1 });
+    try {
+      return await run(command, db);
+    } finally {
+      await db.$disconnect();
+      await database.close();
+    }
+  };
   main(process.argv.slice(2), process.env).then(
     (code) => process.exit(code),
     (err: Error) => {
@@ -287,3 +290,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runCommand(USAGE, parseCommand, run);

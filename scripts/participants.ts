@@ -17,11 +17,9 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { SECTORS } from '../prisma/reference-data';
 import { createParticipant, deactivateParticipant, listAudit, listParticipants, participantProblem, type NewParticipant } from '../src/cabinet/participants';
-import { ConfigError } from '../src/config';
-import { createDb, type Db } from '../src/db/client';
+import type { Db } from '../src/db/client';
 import { ROLES, type RoleName } from '../src/domain/scope';
-import { StartupError } from '../src/embedded/data-dir';
-import { assertScopeExists, describeScope, minute, openDatabase, table, UsageError } from './keys';
+import { assertScopeExists, describeScope, minute, runCommand, table, UsageError } from './keys';
 
 const PARTICIPANT_ROLES = ROLES.filter((r): r is Exclude<RoleName, 'integrator' | 'portal'> => r !== 'integrator' && r !== 'portal');
 
@@ -148,31 +146,4 @@ async function run(command: Command, db: Db): Promise<number> {
   }
 }
 
-async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
-  let command: Command;
-  try {
-    command = parseCommand(argv);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  const database = await openDatabase(env);
-  const db = createDb(database.databaseUrl, { max: 1 });
-  try {
-    return await run(command, db);
-  } finally {
-    await db.$disconnect();
-    await database.close();
-  }
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2), process.env).then(
-    (code) => process.exit(code),
-    (err: Error) => {
-      const expected = err instanceof UsageError || err instanceof ConfigError || err instanceof StartupError;
-      process.stderr.write(`${expected ? err.message : err.stack}\n`);
-      process.exit(err instanceof UsageError ? 2 : 1);
-    },
-  );
-}
+if (require.main === module) runCommand(USAGE, parseCommand, run);

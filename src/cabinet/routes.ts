@@ -403,19 +403,12 @@ function summaryCards(rows: { name: string; coverage: number | null; satisfactio
 </div>`;
 }
 
-interface ReportRow {
+/** A row as the reports give it: FigureRow's figures with its key, and the markers older rows may lack. */
+type ReportRow = Omit<FigureRow, 'href' | 'lowResponses' | 'growth'> & {
   key: Partial<Record<string, string>>;
-  name: string;
-  notified: number;
-  completed: number;
-  coverage: number | null;
-  responses: number;
-  satisfaction: number | null;
-  ci: [number, number] | null;
-  suppressed: boolean;
   lowResponses?: boolean;
-  growth?: { quarterly: FigureRow['growth']['quarterly']; yearly: FigureRow['growth']['yearly'] };
-}
+  growth?: FigureRow['growth'];
+};
 
 function figureRow(r: ReportRow, href?: string): FigureRow {
   return {
