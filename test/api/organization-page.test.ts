@@ -148,4 +148,10 @@ test('an unknown or malformed code is a Russian 404 page', async () => {
     expect(text(res.body)).toContain('Организация не найдена');
     expect(res.body).not.toContain('<script>alert');
   }
+  // Longer than any path segment Fastify takes (414), or with extra segments: still a Russian page, never JSON.
+  for (const path of [`/o/${'x'.repeat(150)}`, '/o/1024200000001/extra']) {
+    const res = await t.call(null, { method: 'GET', url: path });
+    expect([path, res.headers['content-type']]).toEqual([path, 'text/html; charset=utf-8']);
+    expect(res.body).toContain('<html lang="ru"');
+  }
 });

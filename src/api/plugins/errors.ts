@@ -122,7 +122,7 @@ function sendPage(reply: FastifyReply, status: number, kind: ErrorPageKind) {
   return reply.code(status).type(HTML).send(errorPage(kind));
 }
 
-/** A mistyped citizen link (`/q/…`, `/u/…` with extra segments) gets the page, not JSON. */
+/** A mistyped citizen link (`/q/…`, `/u/…`) or public organisation page (`/o/…`) gets a page, not JSON. */
 function isCitizenPath(request: FastifyRequest): boolean {
-  return /^\/[qu]\//.test(request.url);
+  return /^\/[quo]\//.test(request.url);
 }
