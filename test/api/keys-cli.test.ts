@@ -73,6 +73,7 @@ test.each([
   [['create', '--role', 'integrator', '--integrator', 'mis\n42', '--region', '42'], /control characters/],
   [['create', '--role', 'integrator', '--integrator', 'mis-42'], /--region and\/or --sector/],
   [['create', '--role', 'admin', '--integrator', 'mis-42', '--name', 'x'], /--integrator is for integrator keys only/],
+  [['create', '--role', 'admin', '--sector', 'health', '--name', 'x'], /never --sector or --organization/],
   [['create', '--role', 'integrator', '--integrator', 'mis-42', '--region', '42', '--overlap-hours', '2'], /--overlap-hours is for rotate/],
   [['rotate'], /exactly one key id/],
   [['rotate', 'not-an-id'], /not a key id/],
@@ -85,6 +86,10 @@ test.each([
 test('usage: what create and rotate parse to', () => {
   expect(parseCommand(['create', '--role', 'integrator', '--integrator', 'mis-42', '--region', '42'])).toEqual({
     kind: 'create', key: { role: 'integrator', name: 'mis-42', integrator: 'mis-42', regions: ['42'], sectors: [], organizationCode: null },
+  });
+  // A region's administrator: an admin key with a region (it manages that region's organisations only).
+  expect(parseCommand(['create', '--role', 'admin', '--region', '42', '--name', 'Минсоцзащиты Кузбасса'])).toEqual({
+    kind: 'create', key: { role: 'admin', name: 'Минсоцзащиты Кузбасса', regions: ['42'], sectors: [], organizationCode: null },
   });
   const id = '00000000-0000-4000-8000-0000000000AB';
   expect(parseCommand(['rotate', id])).toEqual({ kind: 'rotate', id: id.toLowerCase(), overlapHours: 24 });
