@@ -16,6 +16,8 @@ export interface Metrics {
   readonly registry: Registry;
   /** Labels: `route` (the pattern, `/q/:token`, never the URL), `method`, `status`. */
   readonly httpRequestDuration: Histogram<'route' | 'method' | 'status'>;
+  /** Problems answered, by route pattern, method, status and machine code (src/domain/error-codes.ts). */
+  readonly httpProblems: Counter<'route' | 'method' | 'status' | 'code'>;
   readonly receipts: Counter<'outcome'>;
   readonly notifications: Counter<'status'>;
   readonly responses: Counter;
@@ -56,6 +58,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: 'HTTP requests by route pattern, method and status',
       labelNames: ['route', 'method', 'status'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    httpProblems: new Counter({
+      name: 'feedback_http_problems_total',
+      help: 'Problems (application/problem+json) answered, by route pattern, method, status and code',
+      labelNames: ['route', 'method', 'status', 'code'],
       registers,
     }),
     receipts: new Counter({

@@ -77,6 +77,8 @@ export const RETRY_AFTER_SECONDS = 5;
 
 export function sendProblem(reply: FastifyReply, code: ProblemCode, detail?: string, errors?: FieldError[]) {
   const status = problemStatus(code);
+  const { request } = reply;
+  reply.server.metrics?.httpProblems.inc({ route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(status), code });
   if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   return reply.code(status).type(PROBLEM_JSON).send(problemBody(code, detail, errors, reply.request.id));
 }
@@ -97,8 +99,8 @@ export function problemResponses(...codes: ProblemCode[]) {
   ) as Record<number, { description: string; content: { [PROBLEM_JSON]: { schema: typeof ZProblem } } }>;
 }
 
-/** What any route that reads a JSON body can also answer: malformed JSON, too large, wrong type. */
-export const BODY_PROBLEMS = ['invalid_json', 'payload_too_large', 'unsupported_media_type'] as const satisfies readonly ProblemCode[];
+/** What any route that reads a JSON body can also answer: malformed JSON, an empty or malformed body, too large, wrong type. */
+export const BODY_PROBLEMS = ['invalid_json', 'bad_request', 'payload_too_large', 'unsupported_media_type'] as const satisfies readonly ProblemCode[];
 /** What any route with an API key can answer before it runs. */
 export const KEY_PROBLEMS = ['unauthorized', 'key_expired', 'key_revoked', 'wrong_role'] as const satisfies readonly ProblemCode[];
 /** What any route can answer when something fails on our side. */

@@ -7,7 +7,7 @@
  */
 
 export const PROBLEM_CODES = {
-  bad_request: { status: 400, meaning: 'The request is malformed in a way no field explains (for example a URL that is not valid UTF-8).' },
+  bad_request: { status: 400, meaning: 'The request is malformed in a way no field explains: an empty body sent as application/json, a Content-Length that does not match, a URL that is not valid UTF-8.' },
   invalid_json: { status: 400, meaning: 'The body is not valid JSON.' },
   unauthorized: { status: 401, meaning: 'No API key, or a key that does not exist (or a missing metrics token).' },
   key_expired: { status: 401, meaning: 'The API key has expired (after a rotation its overlap is over): use the new key.' },

@@ -69,12 +69,12 @@ export async function createTestApp(
     call(k, options) {
       return app.inject({ ...options, headers: { ...(k ? { authorization: `Bearer ${k}` } : {}), ...options.headers } });
     },
-    /** Also fails the test file when a response had a status the OpenAPI document does not declare for its route. */
+    /** Also fails the test file when a response had a status (or a problem a code) the OpenAPI document does not declare for its route. */
     async close() {
       const undeclared = await undeclaredStatuses(app, metrics);
       await app.close();
       await Promise.allSettled([tdb.drop(), env.teardown()]);
-      if (undeclared.length > 0) throw new Error(`Statuses the OpenAPI document does not declare:\n${undeclared.join('\n')}`);
+      if (undeclared.length > 0) throw new Error(`Answers the OpenAPI document does not declare:\n${undeclared.join('\n')}`);
     },
   };
 }

@@ -157,3 +157,14 @@ test('the suite-wide check names a status the document does not declare for its 
   }
   expect(await undeclaredStatuses(t.app, t.metrics)).toEqual([]);
 });
+
+test('the suite-wide check names a problem code the declared status does not list', async () => {
+  const labels = { route: '/v1/receipts/:id', method: 'GET', status: '404', code: 'unknown_link' };
+  t.metrics.httpProblems.inc(labels);
+  t.metrics.httpProblems.inc({ ...labels, code: 'not_found' });
+  try {
+    expect(await undeclaredStatuses(t.app, t.metrics)).toEqual(['GET /v1/receipts/:id answered 404 unknown_link, a code its OpenAPI response does not name']);
+  } finally {
+    t.metrics.httpProblems.remove(labels);
+  }
+});
