@@ -9,6 +9,7 @@ import type { Metrics } from '../src/metrics';
 import { Prisma } from '../src/generated/prisma/client';
 import { renderInvitationEmail } from '../src/mail/templates';
 import { PermanentMailError, TransientMailError, type Mailer } from '../src/mail/mailer';
+import { PermanentPortalError, TransientPortalError, type PortalNotifier } from '../src/portal/notify';
 import { Secrets, tokenHash } from '../src/security';
 import { closeInvitationRow } from '../src/services/invitation-closing';
 import type { CloseReasonValue } from '../src/temporal/shared';
@@ -22,13 +23,15 @@ export interface ActivityDeps {
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** Wall clock by default; tests on the time-skipping server use the server's clock. */
   clock?: () => Date;
+  /** The portal notification channel; null or absent when PORTAL_NOTIFY_URL is unset (off). */
+  portal?: PortalNotifier | null;
   /** Counts e-mails sent and given up, and times scoring runs; nothing is counted without it. */
   metrics?: Pick<Metrics, 'notifications' | 'scoringRunSeconds'>;
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 
-export function createActivities({ db, mailer, secrets, publicBaseUrl, log: baseLog, clock = () => new Date(), metrics }: ActivityDeps) {
+export function createActivities({ db, mailer, secrets, publicBaseUrl, log: baseLog, clock = () => new Date(), metrics, portal = null }: ActivityDeps) {
   const log = withActivityContext(baseLog);
   /**
    * Checks eligibility and activates the links. The addressees are the recipient, or for a
@@ -76,12 +79,16 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log: base
     });
   }
 
-  /** Opens a round and returns the notifications to send (addressees not unsubscribed). */
-  async function openRound(input: { receiptId: string; round: number }): Promise<{ notificationIds: string[] }> {
+  /**
+   * Opens a round and returns the notifications to send (addressees not unsubscribed): an
+   * e-mail each, and with `portal` (workflows since the portal-notify-channel patch) a
+   * portal notice each for addressees with a portal account id, while the channel is on.
+   */
+  async function openRound(input: { receiptId: string; round: number; portal?: boolean }): Promise<{ notificationIds: string[]; portalNotificationIds?: string[] }> {
     return db.$transaction(async (tx) => {
       const invitation = await tx.invitation.findUniqueOrThrow({
         where: { receiptId: input.receiptId },
-        include: { links: true },
+        include: { links: { include: { account: { select: { portalAccountId: true } } } } },
       });
       await tx.invitationRound.upsert({
         where: { invitationId_round: { invitationId: invitation.id, round: input.round } },
@@ -92,16 +99,24 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log: base
         await tx.invitation.update({ where: { id: invitation.id }, data: { round: input.round } });
       }
       const ids: string[] = [];
+      const portalIds: string[] = [];
       for (const link of invitation.links) {
         if (link.unsubscribedAt) continue;
         const n = await tx.notification.upsert({
-          where: { linkId_round: { linkId: link.id, round: input.round } },
-          create: { invitationId: invitation.id, round: input.round, linkId: link.id },
+          where: { linkId_round_channel: { linkId: link.id, round: input.round, channel: 'email' } },
+          create: { invitationId: invitation.id, round: input.round, linkId: link.id, channel: 'email' },
           update: {},
         });
         if (n.status === 'pending') ids.push(n.id);
+        if (!input.portal || !portal || !link.account.portalAccountId) continue;
+        const p = await tx.notification.upsert({
+          where: { linkId_round_channel: { linkId: link.id, round: input.round, channel: 'portal' } },
+          create: { invitationId: invitation.id, round: input.round, linkId: link.id, channel: 'portal' },
+          update: {},
+        });
+        if (p.status === 'pending') portalIds.push(p.id);
       }
-      return { notificationIds: ids };
+      return input.portal ? { notificationIds: ids, portalNotificationIds: portalIds } : { notificationIds: ids };
     });
   }
 
@@ -163,14 +178,74 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log: base
     return { status: 'sent' };
   }
 
+  /**
+   * Sends one portal notice (a signed webhook naming the citizen by the portal's account id
+   * alone). Every attempt carries the same Idempotency-Key. The first notice of a round to
+   * reach the citizen on any channel marks the round notified.
+   */
+  async function sendPortalNotification(input: { notificationId: string }): Promise<{ status: 'sent' | 'skipped' }> {
+    const n = await db.notification.findUniqueOrThrow({
+      where: { id: input.notificationId },
+      include: {
+        link: { include: { account: { select: { portalAccountId: true } } } },
+        invitationRound: { include: { invitation: { include: { receipt: { include: { organization: { include: { type: true } } } } } } } },
+      },
+    });
+    if (n.status === 'sent') return { status: 'sent' };
+    const invitation = n.invitationRound.invitation;
+    const portalAccountId = n.link.account.portalAccountId;
+    // Skipped, not failed: nothing to deliver (the channel turned off, the account lost its portal id).
+    if (n.link.unsubscribedAt || invitation.status !== 'active' || invitation.receipt.status === 'cancelled' || !portal || !portalAccountId) {
+      await db.notification.updateMany({ where: { id: n.id, status: 'pending' }, data: { status: 'skipped' } });
+      return { status: 'skipped' };
+    }
+    const organization = invitation.receipt.organization;
+    const notice = {
+      type: 'questionnaire.invitation' as const,
+      notificationId: n.id,
+      portalAccountId,
+      organization: { code: organization.code, name: organization.name, type: organization.typeCode, typeName: organization.type.name },
+      round: n.round,
+      reminder: n.round > 1,
+      until: invitation.closesAt?.toISOString() ?? null,
+      url: `${publicBaseUrl}/q/${secrets.token(n.link.tokenNonce)}`,
+    };
+    await db.notification.update({ where: { id: n.id }, data: { attempts: { increment: 1 } } });
+    try {
+      await portal.send(notice, `notification-${n.id}`);
+    } catch (err) {
+      const message = err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error';
+      await db.notification.update({ where: { id: n.id }, data: { lastError: message.slice(0, 500) } });
+      log.warn({ notificationId: n.id, error: message }, 'portal notice not sent');
+      if (err instanceof PermanentPortalError) throw ApplicationFailure.nonRetryable(message, 'PermanentPortalError');
+      if (err instanceof TransientPortalError) {
+        // The portal said when to come back (Retry-After): the next attempt waits that long.
+        throw ApplicationFailure.create({ message, type: 'TransientPortalError', ...(err.retryAfterMs !== undefined && { nextRetryDelay: err.retryAfterMs }) });
+      }
+      throw err;
+    }
+    const now = clock();
+    await db.$transaction([
+      db.notification.update({ where: { id: n.id }, data: { status: 'sent', sentAt: now, lastError: null } }),
+      db.invitationRound.updateMany({
+        where: { invitationId: n.invitationId, round: n.round, notifiedAt: null },
+        data: { notifiedAt: now },
+      }),
+    ]);
+    log.info({ notificationId: n.id, round: n.round, via: 'portal' }, 'portal notice sent');
+    return { status: 'sent' };
+  }
+
   async function recordNotificationFailed(input: { notificationId: string; error: string }): Promise<void> {
     const { count } = await db.notification.updateMany({
       where: { id: input.notificationId, status: 'pending' },
       data: { status: 'failed', failedAt: clock(), lastError: input.error.slice(0, 500) },
     });
+    const { channel } = await db.notification.findUniqueOrThrow({ where: { id: input.notificationId }, select: { channel: true } });
     // Counted once, when it turns failed (a retried or replayed call finds it failed already).
-    if (count > 0) metrics?.notifications.inc({ status: 'failed' });
-    log.warn({ notificationId: input.notificationId }, 'e-mail not delivered before its deadline');
+    // The counter is the e-mails' (feedback_notifications_total); portal notices are in the participation report.
+    if (count > 0 && channel === 'email') metrics?.notifications.inc({ status: 'failed' });
+    log.warn({ notificationId: input.notificationId }, channel === 'email' ? 'e-mail not delivered before its deadline' : 'portal notice not delivered before its deadline');
   }
 
   async function setClosesAt(input: { receiptId: string; closesAt: string | null }): Promise<void> {
@@ -189,6 +264,7 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log: base
     activateInvitation,
     openRound,
     sendNotification,
+    sendPortalNotification,
     recordNotificationFailed,
     setClosesAt,
     closeInvitation,

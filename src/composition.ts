@@ -12,6 +12,7 @@ import type { Mailer } from './mail/mailer';
 import { OutboxMailer } from './mail/outbox-mailer';
 import { ResendMailer } from './mail/resend-mailer';
 import { createMetrics, type Metrics } from './metrics';
+import { PortalNotifier } from './portal/notify';
 import { Secrets } from './security';
 import { CommentService } from './services/comments';
 import { PortalService } from './services/portal';
@@ -35,6 +36,8 @@ export interface Services {
   client: Client;
   secrets: Secrets;
   mailer: Mailer;
+  /** The portal notification channel; null while PORTAL_NOTIFY_URL is unset. */
+  portalNotifier: PortalNotifier | null;
   policy: TimingPolicy;
   invitations: InvitationGateway;
   receipts: ReceiptService;
@@ -87,6 +90,7 @@ export function createServices(config: Config, deps: { db: Db; client: Client; l
     secrets,
     policy,
     mailer: overrides.mailer ?? mailerFromConfig(config, db, log),
+    portalNotifier: config.portalNotify ? new PortalNotifier(config.portalNotify) : null,
     invitations,
     receipts: new ReceiptService({ db, secrets, invitations, log, ...(overrides.now && { now: overrides.now }) }),
     questionnaires: new QuestionnaireService({ db, invitations, log, metrics }),

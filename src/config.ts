@@ -34,6 +34,9 @@ export const ZEnv = z.object({
   RECONCILE_GRACE_SECONDS: ZPositiveNumber.default(30),
   CITIZEN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
   PORTAL_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
+  // The portal notification channel (docs/portal.md): off while PORTAL_NOTIFY_URL is unset.
+  PORTAL_NOTIFY_URL: z.string().url().optional(),
+  PORTAL_NOTIFY_SECRET: z.string().min(1).optional(),
   API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(5),
   REPORT_MIN_RESPONSES: z.coerce.number().int().min(1).default(5),
   SCORING_PROVISIONAL_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
@@ -93,6 +96,8 @@ export interface Config {
   citizenRateLimitPerMinute: number;
   /** Look-ups a minute one portal key may make (POST /v1/portal/questionnaires/lookup). */
   portalRateLimitPerMinute: number;
+  /** The portal notification channel's webhook and signing secret; null when it is off. */
+  portalNotify: PortalNotifyConfig | null;
   /** How long an API-key look-up is trusted (0: not cached); a revoked key stops within it. */
   apiKeyCacheMs: number;
   /** Below this many responses a row's satisfaction is suppressed (DESIGN §6, small numbers). */
@@ -111,6 +116,12 @@ export interface CabinetConfig {
   sessionKey: Buffer;
   /** Cookies only over https (when PUBLIC_BASE_URL is https). */
   secureCookies: boolean;
+}
+
+export interface PortalNotifyConfig {
+  url: string;
+  /** Signs every webhook (HMAC-SHA256, docs/portal.md). */
+  secret: string;
 }
 
 export type MailTransport = 'resend' | 'outbox';
@@ -167,6 +178,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy,
     citizenRateLimitPerMinute: e.CITIZEN_RATE_LIMIT_PER_MINUTE,
     portalRateLimitPerMinute: e.PORTAL_RATE_LIMIT_PER_MINUTE,
+    portalNotify: portalNotifyConfig(e),
     apiKeyCacheMs: e.API_KEY_CACHE_SECONDS * 1000,
     reportMinResponses: e.REPORT_MIN_RESPONSES,
     provisionalIntervalMinutes: e.SCORING_PROVISIONAL_INTERVAL_MINUTES,
@@ -209,6 +221,28 @@ function checkProduction(e: TEnv): void {
   if (weakness) {
     throw new ConfigError(`PII_HASH_KEY ${weakness} and cannot be used when NODE_ENV=production: generate one with \`openssl rand -base64 48\``);
   }
+}
+
+/** Minimum length of PORTAL_NOTIFY_SECRET in production (the HMAC key the portal shares). */
+export const PORTAL_SECRET_MIN_PRODUCTION = 32;
+
+/**
+ * The portal channel is on when PORTAL_NOTIFY_URL is set, and then needs the secret its
+ * webhooks are signed with; in production the secret has at least 32 characters and the
+ * URL is https (the body carries the citizen's questionnaire link).
+ */
+function portalNotifyConfig(e: TEnv): PortalNotifyConfig | null {
+  if (!e.PORTAL_NOTIFY_URL) return null;
+  const url = new URL(e.PORTAL_NOTIFY_URL);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('PORTAL_NOTIFY_URL must be an http(s):// address');
+  if (!e.PORTAL_NOTIFY_SECRET) throw new ConfigError('PORTAL_NOTIFY_SECRET is required when PORTAL_NOTIFY_URL is set (the webhooks are signed with it)');
+  if (e.NODE_ENV === 'production') {
+    if (e.PORTAL_NOTIFY_SECRET.length < PORTAL_SECRET_MIN_PRODUCTION) {
+      throw new ConfigError(`PORTAL_NOTIFY_SECRET must be at least ${PORTAL_SECRET_MIN_PRODUCTION} characters when NODE_ENV=production (\`openssl rand -base64 48\`)`);
+    }
+    if (url.protocol !== 'https:') throw new ConfigError('PORTAL_NOTIFY_URL must be https:// when NODE_ENV=production (the webhook carries the citizen\'s link)');
+  }
+  return { url: e.PORTAL_NOTIFY_URL, secret: e.PORTAL_NOTIFY_SECRET };
 }
 
 /**

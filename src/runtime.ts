@@ -82,7 +82,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningR
     log.warn({ error: err.message, port: config.metrics.port }, 'metrics not served: set METRICS_PORT to a free port (0: any)');
     return null;
   });
-  log.info({ role: 'worker', taskQueue: config.temporal.taskQueue, mail: clients.services.mailer.kind, metrics: metricsServer?.url }, 'started');
+  log.info({ role: 'worker', taskQueue: config.temporal.taskQueue, mail: clients.services.mailer.kind, portal: clients.services.portalNotifier ? 'on' : 'off', metrics: metricsServer?.url }, 'started');
   return {
     async close() {
       await metricsServer?.close();
@@ -120,7 +120,7 @@ export async function runMigrate(config: Config, log: Logger): Promise<{ applied
 }
 
 async function work(config: Config, log: Logger, services: Services): Promise<RunningRole> {
-  const { db, mailer, secrets, receipts, invitations, client, metrics } = services;
+  const { db, mailer, portalNotifier, secrets, receipts, invitations, client, metrics } = services;
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress(config) });
   const worker = await createWorker({
     connection: nativeConnection,
@@ -131,7 +131,7 @@ async function work(config: Config, log: Logger, services: Services): Promise<Ru
     maxConcurrentActivities: config.worker.maxConcurrentActivities,
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     shutdownGraceMs: config.worker.shutdownGraceMs,
-    deps: { db, mailer, secrets, publicBaseUrl: config.publicBaseUrl, log, metrics },
+    deps: { db, mailer, portal: portalNotifier, secrets, publicBaseUrl: config.publicBaseUrl, log, metrics },
   });
   const workerRun = worker.run();
   const reconciler = startReconciler({ db, receipts, invitations, client, intervalMs: config.reconcile.intervalMs, graceMs: config.reconcile.graceMs, log, metrics });

@@ -170,3 +170,29 @@ describe('worker tuning', () => {
     expect(stopGraceSeconds * 1000 - defaults.worker.shutdownGraceMs).toBeGreaterThanOrEqual(10_000);
   });
 });
+
+describe('the portal notification channel (PORTAL_NOTIFY_URL)', () => {
+  const SECRET = 'kq3Z9vWm1pXr7Lt2Yb8Nc4Hs6Jd0Fg5A';
+  test('off while the URL is unset, in every environment', () => {
+    expect(loadConfig(DEVELOPMENT).portalNotify).toBeNull();
+    expect(loadConfig({ ...PRODUCTION, PORTAL_NOTIFY_SECRET: SECRET }).portalNotify).toBeNull();
+  });
+  test('on with its URL and secret', () => {
+    expect(loadConfig({ ...PRODUCTION, PORTAL_NOTIFY_URL: 'https://portal.example/notify', PORTAL_NOTIFY_SECRET: SECRET }).portalNotify)
+      .toEqual({ url: 'https://portal.example/notify', secret: SECRET });
+    expect(loadConfig({ ...DEVELOPMENT, PORTAL_NOTIFY_URL: 'http://127.0.0.1:9000/notify', PORTAL_NOTIFY_SECRET: 'short' }).portalNotify)
+      .toEqual({ url: 'http://127.0.0.1:9000/notify', secret: 'short' });
+  });
+  test.each([
+    ['no secret, in development', { ...DEVELOPMENT, PORTAL_NOTIFY_URL: 'http://127.0.0.1:9000/notify' }, /PORTAL_NOTIFY_SECRET is required when PORTAL_NOTIFY_URL is set/],
+    ['no secret, in production', { ...PRODUCTION, PORTAL_NOTIFY_URL: 'https://portal.example/notify' }, /PORTAL_NOTIFY_SECRET is required/],
+    ['a secret of 31 characters in production', { ...PRODUCTION, PORTAL_NOTIFY_URL: 'https://portal.example/notify', PORTAL_NOTIFY_SECRET: SECRET.slice(1) }, /PORTAL_NOTIFY_SECRET must be at least 32 characters when NODE_ENV=production/],
+    ['http in production, even on loopback', { ...PRODUCTION, PORTAL_NOTIFY_URL: 'http://127.0.0.1:9000/notify', PORTAL_NOTIFY_SECRET: SECRET }, /PORTAL_NOTIFY_URL must be https:\/\/ when NODE_ENV=production/],
+    ['not a URL', { ...DEVELOPMENT, PORTAL_NOTIFY_URL: 'portal', PORTAL_NOTIFY_SECRET: SECRET }, /PORTAL_NOTIFY_URL/],
+  ])('refused: %s', (_name, env, message) => {
+    expect(refusal(env)).toMatch(message);
+  });
+  test('the refusal never repeats the secret', () => {
+    expect(refusal({ ...PRODUCTION, PORTAL_NOTIFY_URL: 'https://portal.example/notify', PORTAL_NOTIFY_SECRET: 'tooshort-secret' })).not.toContain('tooshort-secret');
+  });
+});
