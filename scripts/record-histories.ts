@@ -258,8 +258,13 @@ async function tokenOf(ctx: Context, person: Person): Promise<string> {
   return /\/q\/([\w-]+)/.exec(mail.text!)![1];
 }
 
+/**
+ * The invitation as the database holds it. Not the integrator's view: that never tells
+ * whether a citizen answered (an answered link shows open until its closesAt).
+ */
 async function view(ctx: Context, receiptId: string) {
-  return (await call(ctx, ctx.integrator, 'GET', `/v1/receipts/${receiptId}`)) as { invitation: { status: string; closeReason: string | null } | null };
+  const invitation = await ctx.tdb.db.invitation.findUnique({ where: { receiptId }, select: { status: true, closeReason: true } });
+  return { invitation };
 }
 
 async function closed(ctx: Context, receiptId: string, reason: string, timeoutMs = 30_000, status = 'COMPLETED'): Promise<void> {

@@ -13,12 +13,17 @@ interface HistoryEvent {
   eventTime: string;
   eventType: string;
   markerRecordedEventAttributes?: { details?: { 'patch-data'?: { payloads: { data: string }[] } } };
-  workflowExecutionStartedEventAttributes?: { input: { payloads: { data: string }[] } };
+  workflowExecutionStartedEventAttributes?: { input: { payloads: { data: string }[] }; firstWorkflowTaskBackoff?: string };
   workflowExecutionSignaledEventAttributes?: { signalName: string; input?: { payloads: { data: string }[] } };
   timerStartedEventAttributes?: { startToFireTimeout: string };
 }
 
 const decode = (data: string): unknown => JSON.parse(Buffer.from(data, 'base64').toString('utf8'));
+
+/** How long the server held the first workflow task (the start's delay), ms; 0 for none. */
+function heldMs(events: HistoryEvent[]): number {
+  return Math.round(parseFloat(events[0].workflowExecutionStartedEventAttributes!.firstWorkflowTaskBackoff ?? '0') * 1000) || 0;
+}
 
 /** Timers whose firing instant is none of the schedule's instants (1 ms of rounding allowed). */
 export function unexplainedTimers(events: HistoryEvent[], makeSchedule: (t0: number, input: InvitationInput) => InvitationSchedule): string[] {
@@ -30,6 +35,15 @@ export function unexplainedTimers(events: HistoryEvent[], makeSchedule: (t0: num
   const spread = events.some((e) => e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads
     .some((p) => (decode(p.data) as { id?: string }).id === PATCHES.spreadTimers));
   const problems: string[] = [];
+  const activationAt = spread ? schedule.spreadActivationAt(input.receiptId) : schedule.activationAt();
+  // A start that carries the activation delay: the server holds the first task until the
+  // activation. The delay is counted from the API's clock, so the server's start event is
+  // later than that by the call's latency (tens of ms): up to 500 ms allowed, never early.
+  const backoffMs = heldMs(events);
+  if (backoffMs > 0) {
+    const heldUntil = Math.floor(Date.parse(events[0].eventTime)) + backoffMs;
+    if (!(heldUntil - activationAt >= -1 && heldUntil - activationAt <= 500)) problems.push(`the start is held until ${new Date(heldUntil).toISOString()}`);
+  }
   let workflowNow = 0;
   for (const e of events) {
     if (e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_STARTED') workflowNow = Math.floor(Date.parse(e.eventTime));
@@ -39,7 +53,7 @@ export function unexplainedTimers(events: HistoryEvent[], makeSchedule: (t0: num
     if (!timer) continue;
     const firesAt = workflowNow + Math.round(parseFloat(timer.startToFireTimeout) * 1000);
     const expected = [
-      spread ? schedule.spreadActivationAt(input.receiptId) : schedule.activationAt(),
+      activationAt,
       schedule.notifyDeadline(round),
       schedule.oneTimeClosesAt(),
       spread ? schedule.spreadRoundStartsAt(round + 1, input.receiptId) : schedule.roundStartsAt(round + 1),
@@ -55,7 +69,8 @@ const current = (t0: number, input: InvitationInput) => new InvitationSchedule(t
 
 test.each(invitations.map((h) => [h.name, h]))('%s: every timer fires when the current domain rules say', (_name, h) => {
   const events = (h.history as { events: HistoryEvent[] }).events;
-  expect(events.some((e) => e.timerStartedEventAttributes)).toBe(true);
+  // Something to check: a timer, or a start held until the activation.
+  expect(events.some((e) => e.timerStartedEventAttributes) || heldMs(events) > 0).toBe(true);
   expect(unexplainedTimers(events, current)).toEqual([]);
 });
 
