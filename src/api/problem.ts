@@ -103,5 +103,7 @@ export function problemResponses(...codes: ProblemCode[]) {
 export const BODY_PROBLEMS = ['invalid_json', 'bad_request', 'payload_too_large', 'unsupported_media_type'] as const satisfies readonly ProblemCode[];
 /** What any route with an API key can answer before it runs. */
 export const KEY_PROBLEMS = ['unauthorized', 'key_expired', 'key_revoked', 'wrong_role'] as const satisfies readonly ProblemCode[];
+/** What an admin-only route can answer before it runs: a region's administrator is `out_of_scope` on a national one (src/api/plugins/auth.ts). */
+export const ADMIN_KEY_PROBLEMS = [...KEY_PROBLEMS, 'out_of_scope'] as const satisfies readonly ProblemCode[];
 /** What any route can answer when something fails on our side. */
 export const SERVER_PROBLEMS = ['internal_error', 'database_unavailable'] as const satisfies readonly ProblemCode[];

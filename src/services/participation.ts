@@ -119,7 +119,10 @@ export class ParticipationService {
     };
   }
 
-  /** Every organisation of the scope (the registry as it is now), and which of them sent a receipt in the window. */
+  /**
+   * Every organisation of the scope (the registry as it is now: a deactivated one only if it
+   * sent a receipt in the window), and which of them sent a receipt in the window.
+   */
   private async organizations(s: Scope, groupBy: GroupBy) {
     const p = new SqlParams();
     const where = scopeConditions(p, s.clip, s.filters);
@@ -129,7 +132,7 @@ export class ParticipationService {
       `SELECT ${key} AS key, min(${name}) AS name, count(*) AS registered,
               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM receipt rc WHERE rc.organization_id = o.id AND ${during(p, 'rc.received_at', s.window)})) AS sending
        FROM organization o JOIN organization_type t ON t.code = o.type_code JOIN region g ON g.code = o.region_code
-       ${whereClause(where)}
+       ${whereClause([...where, `(o.deactivated_at IS NULL OR EXISTS (SELECT 1 FROM receipt rc WHERE rc.organization_id = o.id AND ${during(p, 'rc.received_at', s.window)}))`])}
        GROUP BY 1 ORDER BY 1`,
       ...p.values,
     );
@@ -228,14 +231,14 @@ export class ParticipationService {
     });
   }
 
-  /** Organisations of the scope that sent no receipt in the window, by code. */
+  /** Organisations of the scope that sent no receipt in the window, by code; a deactivated one is not expected to. */
   private async silent(s: Scope, limit: number | null): Promise<{ total: number; organizations: SilentOrganization[] }> {
     const p = new SqlParams();
     const where = scopeConditions(p, s.clip, s.filters);
     const rows = await this.deps.db.$queryRawUnsafe<{ code: string; name: string; region: string; type: string; total: bigint }[]>(
       `SELECT o.code, o.name, o.region_code AS region, o.type_code AS type, count(*) OVER () AS total
        FROM organization o JOIN organization_type t ON t.code = o.type_code
-       ${whereClause([...where, `NOT EXISTS (SELECT 1 FROM receipt rc WHERE rc.organization_id = o.id AND ${during(p, 'rc.received_at', s.window)})`])}
+       ${whereClause([...where, 'o.deactivated_at IS NULL', `NOT EXISTS (SELECT 1 FROM receipt rc WHERE rc.organization_id = o.id AND ${during(p, 'rc.received_at', s.window)})`])}
        ORDER BY o.code LIMIT ${p.add(limit)}`,
       ...p.values,
     );

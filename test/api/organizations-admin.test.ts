@@ -166,12 +166,32 @@ describe('deactivation', () => {
     expect(listed.find((o) => o.code === code)?.deactivatedAt).toBe(deactivated.json().deactivatedAt);
     expect(listed.find((o) => o.code === '1024200000001')?.deactivatedAt).toBeNull();
 
+    // It sent receipts this quarter: monitoring still counts it, as registered and sending.
+    const monitored = (await t.call(admin42, { method: 'GET', url: `/v1/reports/participation?groupBy=organization&organization=${code}` })).json();
+    expect(monitored.rows.map((r: { organizations: object }) => r.organizations)).toEqual([{ registered: 1, sending: 1, silent: 0 }]);
+
     const reactivated = await post(admin42, `/v1/organizations/${code}/reactivate`);
     expect(reactivated.json()).toMatchObject({ code, deactivatedAt: null });
     expect((await t.call(t.keys.integrator, { method: 'POST', url: '/v1/receipts', payload: receiptBody({ organization: code }) })).statusCode).toBe(202);
 
     const actions = (await t.tdb.db.auditEvent.findMany({ where: { target: `organization:${code}` }, orderBy: { id: 'asc' } })).map((e) => e.action);
     expect(actions).toEqual(['organization.create', 'organization.deactivate', 'organization.reactivate']);
+  });
+
+  test('monitoring: a deactivated organisation that sends nothing is neither registered nor silent; one that sent in the quarter still counts', async () => {
+    const [quiet, active] = [code42(), code42()];
+    for (const c of [quiet, active]) expect((await putOrg(admin42, c, { ...school42, type: 'sports', name: 'МБУ «СШ»' })).statusCode).toBe(201);
+    const participation = async () => (await t.call(admin42, { method: 'GET', url: '/v1/reports/participation?groupBy=organizationType&organizationType=sports' })).json();
+    const before = await participation();
+    expect(before.silent.organizations.map((o: { code: string }) => o.code)).toEqual(expect.arrayContaining([quiet, active]));
+
+    expect((await post(admin42, `/v1/organizations/${quiet}/deactivate`)).statusCode).toBe(200);
+    const after = await participation();
+    expect(after.silent.organizations.map((o: { code: string }) => o.code)).not.toContain(quiet);
+    expect(after.silent.organizations.map((o: { code: string }) => o.code)).toContain(active);
+    expect(after.rows[0].organizations).toEqual({
+      registered: before.rows[0].organizations.registered - 1, sending: before.rows[0].organizations.sending, silent: before.rows[0].organizations.silent - 1,
+    });
   });
 
   test('an unknown organisation is 404', async () => {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { codeParams, fieldError, type FieldError } from '../../domain/field-errors';
 import { parseSnils } from '../../domain/snils';
 import { ZList, ZText } from '../../domain/text';
-import { BODY_PROBLEMS, HttpProblem, KEY_PROBLEMS, SERVER_PROBLEMS, problemResponses } from '../problem';
+import { ADMIN_KEY_PROBLEMS, BODY_PROBLEMS, HttpProblem, SERVER_PROBLEMS, problemResponses } from '../problem';
 
 const ZAccount = z.strictObject({
   snils: ZText.superRefine((value, ctx) => {
@@ -30,7 +30,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       body: z.strictObject({ accounts: ZList(ZAccount).min(1).max(10_000) }),
       response: {
         200: z.object({ created: z.number().int(), updated: z.number().int() }),
-        ...problemResponses(...KEY_PROBLEMS, ...SERVER_PROBLEMS, ...BODY_PROBLEMS, 'validation_failed'),
+        ...problemResponses(...ADMIN_KEY_PROBLEMS, ...SERVER_PROBLEMS, ...BODY_PROBLEMS, 'validation_failed'),
       },
     },
   }, async (request) => {

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { metricsAuthorized } from '../../metrics';
-import { KEY_PROBLEMS, SERVER_PROBLEMS, problemResponses, sendProblem } from '../problem';
+import { ADMIN_KEY_PROBLEMS, SERVER_PROBLEMS, problemResponses, sendProblem } from '../problem';
 
 const ZLive = z.object({ status: z.literal('ok') });
 const ZReady = z.object({
@@ -74,7 +74,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
             id: z.string(), notificationId: z.string(), to: z.string(), subject: z.string(), text: z.string(), html: z.string(), createdAt: z.string(),
           })),
         }),
-        ...problemResponses(...KEY_PROBLEMS, ...SERVER_PROBLEMS, 'validation_failed'),
+        ...problemResponses(...ADMIN_KEY_PROBLEMS, ...SERVER_PROBLEMS, 'validation_failed'),
       },
     },
   }, async (request) => {

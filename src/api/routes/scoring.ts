@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ZPeriod, comparePeriods, lastFinishedPeriod } from '../../domain/periods';
 import { scoringWorkflowId } from '../../temporal/shared';
-import { BODY_PROBLEMS, HttpProblem, KEY_PROBLEMS, SERVER_PROBLEMS, problemResponses } from '../problem';
+import { ADMIN_KEY_PROBLEMS, BODY_PROBLEMS, HttpProblem, SERVER_PROBLEMS, problemResponses } from '../problem';
 
 const ZRun = z.object({
   id: z.string(),
@@ -31,7 +31,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Recompute a finished quarter\'s final values (keeps an audit record of what changed)',
       security: [{ apiKey: [] }],
       body: z.strictObject({ period: ZPeriod }),
-      response: { 202: z.object({ workflowId: z.string() }), ...problemResponses(...KEY_PROBLEMS, ...SERVER_PROBLEMS, ...BODY_PROBLEMS, 'validation_failed', 'workflow_unreachable') },
+      response: { 202: z.object({ workflowId: z.string() }), ...problemResponses(...ADMIN_KEY_PROBLEMS, ...SERVER_PROBLEMS, ...BODY_PROBLEMS, 'validation_failed', 'workflow_unreachable') },
     },
   }, async (request, reply) => {
     const { period } = request.body;
@@ -58,7 +58,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       params: z.object({ period: ZPeriod }),
       response: {
         200: z.object({ period: z.string(), final: z.boolean(), computedAt: z.string().nullable(), runs: z.array(ZRun) }),
-        ...problemResponses(...KEY_PROBLEMS, ...SERVER_PROBLEMS, 'validation_failed'),
+        ...problemResponses(...ADMIN_KEY_PROBLEMS, ...SERVER_PROBLEMS, 'validation_failed'),
       },
     },
   }, async (request) => {
