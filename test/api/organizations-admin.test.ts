@@ -5,8 +5,10 @@
  * indicators kept), and the audit of every change.
  */
 import { createActivities } from '../../activities';
+import { createParticipant, participantById } from '../../src/cabinet/participants';
 import { periodOf } from '../../src/domain/periods';
 import { OutboxMailer } from '../../src/mail/outbox-mailer';
+import { actorOf, saveOrganization, setOrganizationActive } from '../../src/services/organizations';
 import { createTestApp, type TestApp } from './app-helper';
 import { GOOD_ANSWERS, openLink } from './citizen-helper';
 import { receiptBody } from './receipt-body';
@@ -109,6 +111,22 @@ describe('a region\'s administrator (admin key with --region 42)', () => {
     expect(accounts.json()).toMatchObject({ code: 'out_of_scope' });
     expect((await t.call(admin42, { method: 'POST', url: '/v1/scoring/runs', payload: { period: '2026-Q1' } })).json()).toMatchObject({ code: 'out_of_scope' });
     expect((await t.call(admin42, { method: 'GET', url: '/v1/scoring/runs/2026-Q1' })).statusCode).toBe(403);
+  });
+
+  test('a cabinet participant with --region 42 gets the same rules from the service, audited under its own name', async () => {
+    const { id } = await createParticipant(t.tdb.db, { name: 'Администратор Кузбасса', role: 'admin', regions: ['42'], email: `admin42-${process.pid}@example.test` }, { id: 'test', label: 'test' });
+    const participant = (await participantById(t.tdb.db, id))!;
+    const actor = actorOf(participant);
+    expect(actor).toEqual({ id: `participant:${id}`, label: 'Администратор Кузбасса' });
+    const code = code42();
+    expect(await saveOrganization(t.tdb.db, actor, participant, { code, ...school42, founderLevel: 'municipal' })).toMatchObject({ ok: true, created: true });
+    expect(await setOrganizationActive(t.tdb.db, actor, participant, { code, active: false })).toMatchObject({ ok: true, organization: { deactivatedAt: expect.any(String) } });
+    expect(await setOrganizationActive(t.tdb.db, actor, participant, { code: HOSPITAL_54.code, active: false })).toMatchObject({ ok: false, problem: 'out_of_scope' });
+    const events = await t.tdb.db.auditEvent.findMany({ where: { target: `organization:${code}` }, orderBy: { id: 'asc' } });
+    expect(events.map((e) => [e.actor, e.action])).toEqual([
+      [`participant:${id} (Администратор Кузбасса)`, 'organization.create'],
+      [`participant:${id} (Администратор Кузбасса)`, 'organization.deactivate'],
+    ]);
   });
 
   test('other roles may not manage organisations at all (403 wrong_role)', async () => {
