@@ -129,3 +129,13 @@ describe('who may import', () => {
     expect((await importCsv('', csv)).statusCode).toBe(401);
   });
 });
+
+test('the OpenAPI document describes the route: its operation, a text/csv body, its answers', () => {
+  const doc = (t.app as unknown as { swagger(): { paths: Record<string, Record<string, { operationId: string; requestBody: { content: object }; responses: object }>> } }).swagger();
+  const operation = doc.paths['/v1/organizations/import'].post;
+  expect(operation.operationId).toBe('importOrganizations');
+  expect(Object.keys(operation.requestBody.content)).toEqual(['text/csv']);
+  expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '401', '403', '422']));
+  expect(doc.paths['/v1/organizations/{code}/deactivate'].post.operationId).toBe('deactivateOrganization');
+  expect(doc.paths['/v1/organizations/{code}/reactivate'].post.operationId).toBe('reactivateOrganization');
+});

@@ -91,6 +91,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         `fields separated by "," or ";" (as the header has them), quoted as RFC 4180 says; at most ${IMPORT_MAX_ROWS} rows. ` +
         'Every row is checked first; any error answers 422 with each error at `rows.<row>.<column>` (the header is row 1) and stores nothing.',
       security: [{ apiKey: [] }],
+      consumes: ['text/csv'],
       body: z.string().describe('the CSV file'),
       response: {
         200: z.object({ created: z.number().int(), updated: z.number().int() }),
