@@ -197,27 +197,29 @@ function readImport(csv: string): ReadRows {
   const delimiter = headerLine.includes(';') && !headerLine.includes(',') ? ';' : ',';
   let records: string[][];
   try {
-    records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true });
+    // Empty lines are records too (one empty field), skipped below: the row numbers stay those a spreadsheet shows.
+    records = parse(text, { delimiter, relax_column_count: true });
   } catch (err) {
     // The parser's message quotes the file; say where only. Its record count is the rows read before the broken one.
     const at = (err as { records?: number }).records;
     const row = typeof at === 'number' ? at + 1 : 1;
     return { rows: [], references: [], errors: [{ path: `rows.${row}`, code: 'invalid_format', message: 'this row cannot be read as CSV (an unclosed quote, or a quote inside an unquoted field)' }] };
   }
-  const [header = [], ...body] = records.map((fields) => fields.map((f) => f.replaceAll(CARRIED, '\uDCFF')));
+  const [header = [], ...all] = records.map((fields) => fields.map((f) => f.replaceAll(CARRIED, '\uDCFF')));
+  const body = all.map((fields, i) => ({ fields, row: i + 2 })).filter(({ fields }) => fields.length > 1 || fields[0]!.trim() !== '');
   const columns = header.map((c) => c.trim());
   const errors: FieldError[] = [
     ...IMPORT_COLUMNS.filter((c) => !columns.includes(c)).map((c): FieldError => ({ path: `header.${c}`, code: 'required', message: 'the header has no such column' })),
-    ...columns.filter((c, i) => !(IMPORT_COLUMNS as readonly string[]).includes(c) || columns.indexOf(c) !== i)
-      .map((c): FieldError => ({ path: `header.${c}`, code: 'unknown_field', message: 'not a column of the import, or named twice' })),
+    // Named by position, so that the answer never repeats what the file says.
+    ...columns.flatMap((c, i): FieldError[] => ((IMPORT_COLUMNS as readonly string[]).includes(c) && columns.indexOf(c) === i
+      ? [] : [{ path: `header.${i + 1}`, code: 'unknown_field', message: 'not a column of the import, or named twice' }])),
   ];
   if (body.length === 0) errors.push({ path: 'rows', code: 'too_few', message: 'the file has no organisation after its header' });
   if (body.length > IMPORT_MAX_ROWS) errors.push({ path: 'rows', code: 'too_many', message: `at most ${IMPORT_MAX_ROWS} organisations per file` });
   if (errors.length > 0) return { rows: [], references: [], errors };
   const rows: ReadRows['rows'] = [];
   const references: ReadRows['references'] = [];
-  body.forEach((fields, i) => {
-    const row = i + 2;
+  body.forEach(({ fields, row }) => {
     if (fields.length !== columns.length) {
       return void errors.push({ path: `rows.${row}`, code: 'invalid_format', message: `has ${fields.length} fields where the header has ${columns.length}` });
     }

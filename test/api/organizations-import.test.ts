@@ -101,7 +101,9 @@ describe('a file with errors: every error listed by row and column, nothing stor
 
   test.each([
     ['a missing column', 'code,name,type,region\n1,a,healthcare,42\n', [['header.founderLevel', 'required']]],
-    ['an unknown column', 'code,name,type,region,founderLevel,inn\n1,a,healthcare,42,regional,7700\n', [['header.inn', 'unknown_field']]],
+    ['an unknown column (named by its position)', 'code,name,type,region,founderLevel,inn\n1,a,healthcare,42,regional,7700\n', [['header.6', 'unknown_field']]],
+    ['a column named twice', 'code,name,type,region,founderLevel,name\n1,a,healthcare,42,regional,b\n', [['header.6', 'unknown_field']]],
+    ['an empty line keeps the rows numbered as a spreadsheet does', 'code,name,type,region,founderLevel\n\n1,a,healthcare,42,regional,x\n', [['rows.3', 'invalid_format']]],
     ['only a header', 'code,name,type,region,founderLevel\r\n', [['rows', 'too_few']]],
     ['an empty body', '', [['header.code', 'required'], ['header.name', 'required'], ['header.type', 'required'], ['header.region', 'required'], ['header.founderLevel', 'required'], ['rows', 'too_few']]],
     ['an unclosed quote on row 3', 'code,name,type,region,founderLevel\n1,a,healthcare,42,regional\n2,"b,healthcare,42,regional\n', [['rows.3', 'invalid_format']]],
