@@ -57,8 +57,8 @@ export const ZEnv = z.object({
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
-  // `npm start` without OIDC_ISSUER: the local demo provider's port.
-  EMBEDDED_OIDC_PORT: ZPort.default(3001),
+  // `npm start` without OIDC_ISSUER: the local demo provider's port (0: any free port; its issuer URL is in the banner).
+  EMBEDDED_OIDC_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 });
 export type TEnv = z.infer<typeof ZEnv>;
 

@@ -1,5 +1,5 @@
 /** Who may see, or post receipts for, which organisation (DESIGN §7), and what scope each key needs. */
-import { ROLES, adminRegions, inScope, managesRegion, scopeProblem, type OrganizationRef, type Principal, type RoleName } from '../../src/domain/scope';
+import { ROLES, adminRegions, inScope, managesRegion, reportAccess, scopeProblem, type OrganizationRef, type Principal, type RoleName } from '../../src/domain/scope';
 
 const HOSPITAL_42: OrganizationRef = { code: '1024200000001', regionCode: '42', sector: 'health' };
 const SCHOOL_42: OrganizationRef = { code: '1024200000002', regionCode: '42', sector: 'education' };
@@ -70,7 +70,14 @@ describe('scopeProblem: the scope a key of each role must carry', () => {
   });
 
   test('every role is covered', () => {
-    expect([...ROLES].sort()).toEqual(['admin', 'federal', 'integrator', 'organization', 'region', 'sector']);
+    expect([...ROLES].sort()).toEqual(['admin', 'federal', 'integrator', 'organization', 'portal', 'region', 'sector']);
+  });
+
+  test('a portal key reaches no organisation and no report', () => {
+    const portal = principal('portal');
+    expect(scopeProblem('portal', portal)).toBeNull();
+    expect(Object.values(ALL).some((org) => inScope(portal, org))).toBe(false);
+    expect(reportAccess(portal, 'federation', {})).toEqual({ ok: false, reason: 'portal keys have no access to reports' });
   });
 
   test('a key that passes scopeProblem never sees everything unless its role does', () => {
