@@ -22,8 +22,9 @@ import { GROUP_KEY_SQL, scopeConditions, SqlParams } from './scope-sql';
 /** How many silent organisations the JSON lists (the CSV lists them all: `silentLimit: null`). */
 export const SILENT_LIST_LIMIT = 1000;
 
-/** Notification channels. The e-mail is the only one stored so far. */
-export const CHANNELS = ['email'] as const;
+/** Notification channels: the e-mail, and the portal's personal account (docs/portal.md). */
+export const CHANNELS = ['email', 'portal'] as const;
+type Channel = (typeof CHANNELS)[number];
 export const NOTIFICATION_OUTCOMES = ['sent', 'failed', 'pending', 'skipped'] as const;
 type Outcome = (typeof NOTIFICATION_OUTCOMES)[number];
 
@@ -40,7 +41,7 @@ export interface ParticipationRow {
   name: string;
   organizations: { registered: number; sending: number; silent: number };
   receipts: { received: number; late: number; cancelled: number };
-  notifications: Record<(typeof CHANNELS)[number], Record<Outcome, number>>;
+  notifications: Record<Channel, Record<Outcome, number>>;
   unsubscribed: number;
   citizens: { invited: number; answering: number };
 }
@@ -102,7 +103,7 @@ export class ParticipationService {
         name: query.groupBy === 'sector' ? (SECTOR_NAMES[g.key ?? ''] ?? g.key ?? '') : g.name,
         organizations: { registered: g.registered, sending: g.sending, silent: g.registered - g.sending },
         receipts: { received: r?.received ?? 0, late: r?.late ?? 0, cancelled: r?.cancelled ?? 0 },
-        notifications: { email: notifications.get(g.key) ?? zeroOutcomes() },
+        notifications: notifications.get(g.key) ?? zeroChannels(),
         unsubscribed: c?.unsubscribed ?? 0,
         citizens: { invited: c?.invited ?? 0, answering: c?.answering ?? 0 },
       };
@@ -160,21 +161,21 @@ export class ParticipationService {
   private async notifications(s: Scope, groupBy: GroupBy) {
     const p = new SqlParams();
     const where = scopeConditions(p, s.clip, s.filters);
-    const rows = await this.deps.db.$queryRawUnsafe<{ key: string | null; status: Outcome; count: bigint }[]>(
-      `SELECT ${GROUP_KEY_SQL[groupBy]} AS key, n.status::text AS status, count(*) AS count
+    const rows = await this.deps.db.$queryRawUnsafe<{ key: string | null; channel: Channel; status: Outcome; count: bigint }[]>(
+      `SELECT ${GROUP_KEY_SQL[groupBy]} AS key, n.channel::text AS channel, n.status::text AS status, count(*) AS count
        FROM notification n
        JOIN invitation i ON i.id = n.invitation_id
        JOIN receipt rc ON rc.id = i.receipt_id
        JOIN organization o ON o.id = rc.organization_id JOIN organization_type t ON t.code = o.type_code
        ${whereClause([...where, during(p, 'coalesce(n.sent_at, n.failed_at, n.created_at)', s.window)])}
-       GROUP BY 1, 2`,
+       GROUP BY 1, 2, 3`,
       ...p.values,
     );
-    const byKey = new Map<string | null, Record<Outcome, number>>();
+    const byKey = new Map<string | null, Record<Channel, Record<Outcome, number>>>();
     for (const r of rows) {
-      const outcomes = byKey.get(r.key) ?? zeroOutcomes();
-      outcomes[r.status] = Number(r.count);
-      byKey.set(r.key, outcomes);
+      const channels = byKey.get(r.key) ?? zeroChannels();
+      channels[r.channel][r.status] = Number(r.count);
+      byKey.set(r.key, channels);
     }
     return byKey;
   }
@@ -267,4 +268,8 @@ function whereClause(conditions: string[]): string {
 
 function zeroOutcomes(): Record<Outcome, number> {
   return { sent: 0, failed: 0, pending: 0, skipped: 0 };
+}
+
+function zeroChannels(): Record<Channel, Record<Outcome, number>> {
+  return { email: zeroOutcomes(), portal: zeroOutcomes() };
 }

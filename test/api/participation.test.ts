@@ -42,6 +42,8 @@ const INTEGRATORS: Record<string, string[]> = {
 /** Receipt stories: a fixed seed, so a failure reproduces. */
 function generate(): Story[] {
   const rand = mulberry32(20261205);
+  // The portal notices draw from a generator of their own: the other figures keep their stories.
+  const portalRand = mulberry32(11);
   const pick = <T>(list: T[]) => list[Math.floor(rand() * list.length)];
   const stories: Story[] = [];
   const accounts = ['anna', 'boris', 'vera', 'gleb', 'dina', 'egor'];
@@ -63,6 +65,10 @@ function generate(): Story[] {
             story.notification = { status, at: new Date(story.linkCreatedAt.getTime() + Math.floor(rand() * 4) * DAY) };
             if (rand() < 0.15) story.unsubscribedAt = new Date(story.notification.at.getTime() + 5 * DAY);
             if (status === 'sent' && rand() < 0.6) story.response = { at: new Date(story.notification.at.getTime() + Math.floor(rand() * 25) * DAY), comment: null };
+            if (portalRand() < 0.5) {
+              const portalStatus = (['sent', 'sent', 'failed', 'pending', 'skipped'] as const)[Math.floor(portalRand() * 5)];
+              story.portalNotification = { status: portalStatus, at: new Date(story.linkCreatedAt.getTime() + Math.floor(portalRand() * 4) * DAY) };
+            }
           }
           stories.push(story);
         }
@@ -98,7 +104,9 @@ function expectedReport(sees: (o: Org) => boolean, groupBy: GroupBy, w: Window) 
     const codes = new Set(members.map((o) => o.code));
     const mine = stories.filter((s) => codes.has(s.org));
     const sending = members.filter((o) => mine.some((s) => s.org === o.code && within(w, s.receivedAt))).length;
-    const outcome = (status: string) => mine.filter((s) => s.notification?.status === status && within(w, s.notification.at)).length;
+    const outcome = (status: string, channel: 'notification' | 'portalNotification' = 'notification') =>
+      mine.filter((s) => s[channel]?.status === status && within(w, s[channel].at)).length;
+    const portal = (status: string) => outcome(status, 'portalNotification');
     return {
       key: JSON.parse(key),
       organizations: { registered: members.length, sending, silent: members.length - sending },
@@ -107,7 +115,10 @@ function expectedReport(sees: (o: Org) => boolean, groupBy: GroupBy, w: Window) 
         late: mine.filter((s) => within(w, s.receivedAt) && s.late).length,
         cancelled: mine.filter((s) => within(w, s.cancelledAt)).length,
       },
-      notifications: { email: { sent: outcome('sent'), failed: outcome('failed'), pending: outcome('pending'), skipped: outcome('skipped') } },
+      notifications: {
+        email: { sent: outcome('sent'), failed: outcome('failed'), pending: outcome('pending'), skipped: outcome('skipped') },
+        portal: { sent: portal('sent'), failed: portal('failed'), pending: portal('pending'), skipped: portal('skipped') },
+      },
       unsubscribed: mine.filter((s) => within(w, s.unsubscribedAt)).length,
       citizens: {
         invited: new Set(mine.filter((s) => s.account && within(w, s.linkCreatedAt)).map((s) => s.account)).size,
@@ -181,7 +192,10 @@ describe('what the figures mean', () => {
     const want = expectedReport(() => true, 'federation', w).rows[0];
     expect(want.receipts.late).toBeGreaterThan(0);
     expect(want.receipts.cancelled).toBeGreaterThan(0);
-    for (const outcome of ['sent', 'failed', 'pending', 'skipped'] as const) expect(want.notifications.email[outcome]).toBeGreaterThan(0);
+    for (const outcome of ['sent', 'failed', 'pending', 'skipped'] as const) {
+      expect(want.notifications.email[outcome]).toBeGreaterThan(0);
+      expect(want.notifications.portal[outcome]).toBeGreaterThan(0);
+    }
     expect(want.unsubscribed).toBeGreaterThan(0);
     // six accounts, invited many times: distinct counting matters
     expect(want.citizens.invited).toBeLessThan(STORIES.filter((s) => s.account && within(w, s.linkCreatedAt)).length);
@@ -262,13 +276,14 @@ describe('CSV', () => {
     expect(res.headers['content-disposition']).toContain('participation-2026-Q2-groups.csv');
     const [header, ...rows] = lines(res.body);
     expect(header).toBe('region,name,organizations_registered,organizations_sending,organizations_silent,receipts,receipts_late,receipts_cancelled,'
-      + 'email_sent,email_failed,email_pending,email_skipped,unsubscribed,citizens_invited,citizens_answering');
+      + 'email_sent,email_failed,email_pending,email_skipped,portal_sent,portal_failed,portal_pending,portal_skipped,unsubscribed,citizens_invited,citizens_answering');
     const want = expectedReport(() => true, 'region', QUARTERS['2026-Q2']).rows;
     expect(rows).toHaveLength(want.length);
     expect(rows[0].split(',').slice(2).map(Number)).toEqual([
       want[0].organizations.registered, want[0].organizations.sending, want[0].organizations.silent,
       want[0].receipts.received, want[0].receipts.late, want[0].receipts.cancelled,
       want[0].notifications.email.sent, want[0].notifications.email.failed, want[0].notifications.email.pending, want[0].notifications.email.skipped,
+      want[0].notifications.portal.sent, want[0].notifications.portal.failed, want[0].notifications.portal.pending, want[0].notifications.portal.skipped,
       want[0].unsubscribed, want[0].citizens.invited, want[0].citizens.answering,
     ]);
   });

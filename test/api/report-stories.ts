@@ -20,6 +20,8 @@ export interface Story {
   account?: string;
   linkCreatedAt?: Date;
   notification?: { status: 'sent' | 'failed' | 'pending' | 'skipped'; at: Date };
+  /** The same round's notice to the portal's personal account, if any (docs/portal.md). */
+  portalNotification?: { status: 'sent' | 'failed' | 'pending' | 'skipped'; at: Date };
   unsubscribedAt?: Date;
   response?: { at: Date; comment: string | null };
   /** Filled in on insertion. */
@@ -63,11 +65,12 @@ export async function insertStories(db: Db, stories: Story[]): Promise<void> {
     await db.invitationRound.create({
       data: { invitationId: invitation.id, round: 1, openedAt: created, notifiedAt: s.notification?.status === 'sent' ? s.notification.at : null, completedAt: s.response?.at ?? null },
     });
-    if (s.notification) {
-      const { status, at } = s.notification;
+    for (const [channel, notification] of [['email', s.notification], ['portal', s.portalNotification]] as const) {
+      if (!notification) continue;
+      const { status, at } = notification;
       await db.notification.create({
         data: {
-          invitationId: invitation.id, round: 1, linkId: link.id, status, attempts: 1, createdAt: status === 'pending' || status === 'skipped' ? at : created,
+          invitationId: invitation.id, round: 1, linkId: link.id, channel, status, attempts: 1, createdAt: status === 'pending' || status === 'skipped' ? at : created,
           sentAt: status === 'sent' ? at : null, failedAt: status === 'failed' ? at : null,
         },
       });

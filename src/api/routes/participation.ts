@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { fieldError } from '../../domain/field-errors';
 import { ZPeriod } from '../../domain/periods';
 import { GROUP_BY } from '../../domain/scope';
-import { NOTIFICATION_OUTCOMES, type ParticipationReport } from '../../services/participation';
+import { CHANNELS, NOTIFICATION_OUTCOMES, type ParticipationReport } from '../../services/participation';
 import { principalOf } from '../plugins/auth';
 import { HttpProblem, KEY_PROBLEMS, SERVER_PROBLEMS, problemResponses } from '../problem';
 import { ZFilters, ZFormat, sendCsv, sendJson, wantsCsv } from './reports';
@@ -25,7 +25,7 @@ const ZParticipation = z.object({
     name: z.string(),
     organizations: z.object({ registered: ZCount, sending: ZCount, silent: ZCount }),
     receipts: z.object({ received: ZCount, late: ZCount, cancelled: ZCount }),
-    notifications: z.object({ email: ZOutcomes }).describe('by channel, then outcome'),
+    notifications: z.object({ email: ZOutcomes, portal: ZOutcomes }).describe('by channel (e-mail, the portal\'s personal account), then outcome'),
     unsubscribed: ZCount,
     citizens: z.object({ invited: ZCount, answering: ZCount }).describe('distinct portal accounts'),
   })),
@@ -48,7 +48,7 @@ const EXAMPLE = {
     key: { region: '42' }, name: 'Кемеровская область – Кузбасс',
     organizations: { registered: 4, sending: 2, silent: 2 },
     receipts: { received: 9, late: 4, cancelled: 2 },
-    notifications: { email: { sent: 5, failed: 1, pending: 1, skipped: 1 } },
+    notifications: { email: { sent: 5, failed: 1, pending: 1, skipped: 1 }, portal: { sent: 3, failed: 0, pending: 0, skipped: 1 } },
     unsubscribed: 1,
     citizens: { invited: 4, answering: 2 },
   }],
@@ -106,7 +106,7 @@ function csvRows(report: ParticipationReport, table: (typeof TABLES)[number]): R
     receipts: r.receipts.received,
     receipts_late: r.receipts.late,
     receipts_cancelled: r.receipts.cancelled,
-    ...Object.fromEntries(NOTIFICATION_OUTCOMES.map((o) => [`email_${o}`, r.notifications.email[o]])),
+    ...Object.fromEntries(CHANNELS.flatMap((c) => NOTIFICATION_OUTCOMES.map((o) => [`${c}_${o}`, r.notifications[c][o]]))),
     unsubscribed: r.unsubscribed,
     citizens_invited: r.citizens.invited,
     citizens_answering: r.citizens.answering,
