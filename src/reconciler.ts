@@ -9,7 +9,7 @@ import type { Db } from './db/client';
 import type { Metrics } from './metrics';
 import { closeInvitationRow } from './services/invitation-closing';
 import type { ReceiptService } from './services/receipts';
-import type { InvitationGateway } from './temporal/invitations';
+import { BACKGROUND_CALL_DEADLINE_MS, type InvitationGateway } from './temporal/invitations';
 
 /** Re-sent completion signals back off from the grace period, doubling, to once a day. */
 export const RESIGNAL_MAX_INTERVAL_S = 86_400;
@@ -55,7 +55,7 @@ export function startReconciler(options: {
         take: batchSize,
       });
       due += batch.length;
-      const now = await receipts.ensureWorkflows(batch);
+      const now = await receipts.ensureWorkflows(batch, { deadlineMs: BACKGROUND_CALL_DEADLINE_MS });
       started += now;
       if (batch.length < batchSize || now === 0) break;
     }

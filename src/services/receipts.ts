@@ -236,11 +236,11 @@ export class ReceiptService {
    * update; returns how many started. If Temporal is unreachable the receipts are still
    * safely stored: the reconciler starts their workflows later.
    */
-  async ensureWorkflows(receipts: ReceiptForWorkflow[]): Promise<number> {
+  async ensureWorkflows(receipts: ReceiptForWorkflow[], options: { deadlineMs?: number } = {}): Promise<number> {
     const failures = new Map<string, { count: number; workflowId: string }>();
     const started = await mapBounded(receipts, START_CONCURRENCY, async (receipt) => {
       try {
-        await this.deps.invitations.start(receipt);
+        await this.deps.invitations.start(receipt, options);
         return receipt.id;
       } catch (err) {
         const error = (err as Error).message;
