@@ -11,9 +11,9 @@
  *    continue-as-new run).
  * 2. Worker memory with many sleeping workflows, on a Temporal dev server: a child process
  *    runs one worker (the real workflow bundle; activities are stubs that answer at once,
- *    so that only the workflows' memory is measured) and starts one-time invitations with
- *    no activation delay, so each runs its activation and e-mail and then sleeps until its
- *    link closes a month later. RSS (after a full GC) is read at BENCH_SLEEPING_STEPS
+ *    so that only the workflows' memory is measured) and starts one-time invitations
+ *    received a day earlier with no activation delay, so each runs its activation and
+ *    e-mail at once and then sleeps until its link closes a month after receipt. RSS (after a full GC) is read at BENCH_SLEEPING_STEPS
  *    sleeping workflows, once with a cache holding them all ("cached") and once with
  *    maxCachedWorkflows from WORKER_MAX_CACHED_WORKFLOWS (configuration; "evicted": the
  *    workflows beyond the cache are evicted and replayed on their next task).
@@ -195,7 +195,8 @@ async function child(args: { address: string; label: string; cache: number }): P
     const count = target - started;
     await mapBounded(count, 64, async () => {
       const receiptId = randomUUID();
-      const input: InvitationInput = { receiptId, receivedAt: new Date().toISOString(), serviceKind: 'one_time', serviceEnd: null, policy };
+      // Received a day ago: its activation (with its offset in the spread, at most half a day) is due at once.
+      const input: InvitationInput = { receiptId, receivedAt: new Date(Date.now() - DAY).toISOString(), serviceKind: 'one_time', serviceEnd: null, policy };
       await client.workflow.start('invitationWorkflow', { workflowId: invitationWorkflowId(receiptId), taskQueue, args: [input] });
     });
     started = target;
