@@ -5,12 +5,15 @@
  * participant; a new or rotated key is shown once, on the page that answers the form, and
  * is never stored in plain text.
  */
+import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SECTORS } from '../../prisma/reference-data';
 import { comparePeriods, isPeriod, lastFinishedPeriod } from '../domain/periods';
-import { ROLES, scopeProblem, type Principal, type RoleName } from '../domain/scope';
+import { problemStatus } from '../domain/error-codes';
+import { adminRegions, ROLES, scopeProblem, type Principal, type RoleName } from '../domain/scope';
 import { createApiKey, DEFAULT_OVERLAP_HOURS, integratorCodeProblem, listApiKeys, revokeApiKey, rotateApiKey } from '../keys';
+import { actorOf, importOrganizations, IMPORT_COLUMNS, setOrganizationActive, setRegionTypes, type Refusal } from '../services/organizations';
 import { html, type SafeHtml } from '../web/html';
 import { audit, createParticipant, deactivateParticipant, listAudit, listParticipants, participantProblem, type Actor } from './participants';
 import { layout, ROLE_NAMES, type Viewer } from './views';
@@ -20,6 +23,8 @@ export interface AdminContext {
   page(reply: FastifyReply, status: number, body: string): FastifyReply;
 }
 
+/** An import file: 10,000 rows of about 75 bytes, with room. */
+const IMPORT_FILE_LIMIT = 5 * 1024 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ZList = z.union([z.string(), z.array(z.string())]).optional().transform((v) => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).filter(Boolean)));
 const ZParticipantForm = z.object({
@@ -43,11 +48,15 @@ const ZKeyForm = z.object({
 export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Promise<void> {
   const { db, scoring } = app.deps;
 
-  /** The signed-in national administrator, or a 403 page (and null). */
-  async function adminOf(request: FastifyRequest, reply: FastifyReply) {
+  /**
+   * The signed-in administrator, or a 403 page (and null): a national one for everything, a
+   * region's administrator (`--region`) for its organisations only (`regional`).
+   */
+  async function adminOf(request: FastifyRequest, reply: FastifyReply, options: { regional?: boolean } = {}) {
     const who = await ctx.viewerOf(request, reply);
     if (!who) return null;
-    if (who.principal.role !== 'admin' || who.principal.regions.length > 0 || who.principal.sectors.length > 0) {
+    const national = who.principal.regions.length === 0 && who.principal.sectors.length === 0;
+    if (who.principal.role !== 'admin' || (!national && !options.regional)) {
       ctx.page(reply, 403, layout('Нет доступа', who.viewer, html`<h1>Нет доступа</h1><p>Раздел для администраторов.</p>`));
       return null;
     }
@@ -61,15 +70,103 @@ export async function adminRoutes(app: FastifyInstance, ctx: AdminContext): Prom
   const regionsAndTypes = () => db.region.findMany({ orderBy: { code: 'asc' } });
 
   app.get('/cabinet/admin', async (request, reply) => {
-    const who = await adminOf(request, reply);
+    const who = await adminOf(request, reply, { regional: true });
     if (!who) return reply;
+    const national = adminRegions(who.principal) === null;
     return ctx.page(reply, 200, layout('Администрирование', who.viewer, html`<h1>Администрирование</h1>
 <ul>
-  <li><a href="/cabinet/admin/participants">Участники и их области</a></li>
+  <li><a href="/cabinet/admin/organizations">Организации и типы, участвующие в регионе</a></li>
+  ${national && html`<li><a href="/cabinet/admin/participants">Участники и их области</a></li>
   <li><a href="/cabinet/admin/keys">Интеграторы и ключи API</a></li>
   <li><a href="/cabinet/admin/scoring">Расчёты показателей</a></li>
-  <li><a href="/cabinet/admin/audit">Журнал действий администраторов</a></li>
+  <li><a href="/cabinet/admin/audit">Журнал действий администраторов</a></li>`}
 </ul>`));
+  });
+
+  // --- organisations and the types each region takes part with -------------------------------
+
+  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { files: 1, fileSize: IMPORT_FILE_LIMIT, fields: 5 } });
+
+  async function organizationsPage(who: { principal: Principal; viewer: Viewer }, region: string | undefined, notice: SafeHtml | null, status: number, reply: FastifyReply) {
+    const managed = adminRegions(who.principal);
+    const regions = (await db.region.findMany({ orderBy: { code: 'asc' } })).filter((r) => managed === null || managed.includes(r.code));
+    const chosen = regions.find((r) => r.code === region) ?? regions[0];
+    if (!chosen) return ctx.page(reply, 403, adminPage(who.viewer, 'Организации', html`<p>Нет регионов в вашем ведении.</p>`));
+    const [orgs, types, taking] = await Promise.all([
+      db.organization.findMany({ where: { regionCode: chosen.code }, include: { type: true }, orderBy: { code: 'asc' } }),
+      db.organizationType.findMany({ orderBy: { code: 'asc' } }),
+      db.regionOrganizationType.findMany({ where: { regionCode: chosen.code } }),
+    ]);
+    const takes = new Set(taking.map((t) => t.typeCode));
+    const csrf = who.viewer.csrfToken;
+    return ctx.page(reply, status, adminPage(who.viewer, 'Организации', html`
+${notice}
+<form class="filters" method="get" action="/cabinet/admin/organizations">
+  <div><label for="o-region">Регион</label><select id="o-region" name="region">${regions.map((r) => html`<option value="${r.code}"${r.code === chosen.code ? html` selected` : ''}>${r.name} (${r.code})</option>`)}</select></div>
+  <button type="submit">Показать</button>
+</form>
+<h2 id="types-heading">Типы организаций, участвующие в эксперименте: ${chosen.name}</h2>
+<form method="post" action="/cabinet/admin/regions/${chosen.code}/types" aria-labelledby="types-heading" class="stacked">
+  <input type="hidden" name="_csrf" value="${csrf}">
+  <fieldset><legend>Участвуют</legend>${types.map((t) => html`<label class="inline"><input type="checkbox" name="type" value="${t.code}"${takes.has(t.code) ? html` checked` : ''}> ${t.name}</label>`)}</fieldset>
+  <button type="submit">Сохранить типы</button>
+</form>
+<table id="organizations"><caption>Организации: ${chosen.name}</caption>
+<thead><tr><th scope="col">Код</th><th scope="col">Наименование</th><th scope="col">Тип</th><th scope="col">Учредитель</th><th scope="col">Состояние</th><th scope="col">Действие</th></tr></thead>
+<tbody>${orgs.map((o) => html`<tr>
+  <td>${o.code}</td><th scope="row">${o.name}</th><td>${o.type.name}</td><td>${FOUNDER_NAMES[o.founderLevel]}</td>
+  <td>${o.deactivatedAt ? `отключена с ${o.deactivatedAt.toISOString().slice(0, 10)}` : 'участвует'}</td>
+  <td><form method="post" action="/cabinet/admin/organizations/${o.code}/${o.deactivatedAt ? 'reactivate' : 'deactivate'}"><input type="hidden" name="_csrf" value="${csrf}"><button type="submit" aria-label="${o.deactivatedAt ? 'Вернуть' : 'Отключить'}: ${o.name}">${o.deactivatedAt ? 'Вернуть' : 'Отключить'}</button></form></td>
+</tr>`)}</tbody></table>
+<p class="note">Отключённая организация не принимает новых сведений об услугах; её прежние сведения, ответы и показатели сохраняются.</p>
+<h2 id="import-heading">Загрузить организации из CSV</h2>
+<form method="post" action="/cabinet/admin/organizations/import" enctype="multipart/form-data" aria-labelledby="import-heading" class="stacked">
+  <input type="hidden" name="_csrf" value="${csrf}">
+  <p class="note">Первая строка — заголовок со столбцами ${IMPORT_COLUMNS.join(', ')} в любом порядке; разделитель «,» или «;»; UTF-8. Сначала проверяется каждая строка: если хоть одна неверна, не сохраняется ничего.</p>
+  <label for="o-file">Файл CSV</label><input id="o-file" name="file" type="file" accept=".csv,text/csv" required>
+  <button type="submit">Загрузить</button>
+</form>`));
+  }
+
+  app.get('/cabinet/admin/organizations', async (request, reply) => {
+    const who = await adminOf(request, reply, { regional: true });
+    if (!who) return reply;
+    const region = (request.query as { region?: unknown }).region;
+    return organizationsPage(who, typeof region === 'string' ? region : undefined, null, 200, reply);
+  });
+
+  /** A refusal of the organisations service as a notice on the organisations page. */
+  const refusalNotice = (r: Refusal) => html`<div class="error" role="alert"><p>${REFUSALS[r.problem]}</p>${r.errors && r.errors.length > 0 && html`<table id="import-errors"><caption>Ошибки</caption><thead><tr><th scope="col">Где</th><th scope="col">Код</th><th scope="col">Что не так</th></tr></thead><tbody>${r.errors.map((e) => html`<tr><td>${placeOf(e.path)}</td><td><code>${e.code}</code></td><td>${e.message}</td></tr>`)}</tbody></table>`}</div>`;
+
+  app.post('/cabinet/admin/organizations/import', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const who = await adminOf(request, reply, { regional: true });
+    if (!who) return reply;
+    const file = (request.body as { file?: unknown } | undefined)?.file;
+    const csv = Buffer.isBuffer(file) ? file.toString('utf8') : typeof file === 'string' ? file : '';
+    const outcome = await importOrganizations(db, actorOf(who.principal), who.principal, csv);
+    if (!outcome.ok) return organizationsPage(who, undefined, refusalNotice(outcome), problemStatus(outcome.problem), reply);
+    return organizationsPage(who, undefined, html`<p class="shown-once" role="status">Загружено: новых ${outcome.created}, обновлено ${outcome.updated}.</p>`, 200, reply);
+  });
+
+  app.post('/cabinet/admin/organizations/:code/:action', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const who = await adminOf(request, reply, { regional: true });
+    if (!who) return reply;
+    const { code, action } = request.params as { code: string; action: string };
+    if (action !== 'deactivate' && action !== 'reactivate') return ctx.page(reply, 404, adminPage(who.viewer, 'Организации', html`<p>Нет такого действия.</p>`));
+    const outcome = await setOrganizationActive(db, actorOf(who.principal), who.principal, { code, active: action === 'reactivate' });
+    if (!outcome.ok) return organizationsPage(who, undefined, refusalNotice(outcome), problemStatus(outcome.problem), reply);
+    return reply.redirect(`/cabinet/admin/organizations?region=${outcome.organization.region}`, 303);
+  });
+
+  app.post('/cabinet/admin/regions/:region/types', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const who = await adminOf(request, reply, { regional: true });
+    if (!who) return reply;
+    const { region } = request.params as { region: string };
+    const picked = (request.body as { type?: unknown } | undefined)?.type;
+    const types = (Array.isArray(picked) ? picked : picked === undefined ? [] : [picked]).map(String);
+    const outcome = await setRegionTypes(db, actorOf(who.principal), who.principal, { region, types });
+    if (!outcome.ok) return organizationsPage(who, region, refusalNotice(outcome), problemStatus(outcome.problem), reply);
+    return reply.redirect(`/cabinet/admin/organizations?region=${region}`, 303);
   });
 
   // --- participants ---------------------------------------------------------------------
@@ -255,6 +352,18 @@ ${notice}
     if (organizationCode && !(await db.organization.findUnique({ where: { code: organizationCode } }))) return `нет организации с кодом ${organizationCode}`;
     return null;
   }
+}
+
+const FOUNDER_NAMES = { federal: 'федеральный', regional: 'региональный', municipal: 'муниципальный' } as const;
+const REFUSALS: Record<Refusal['problem'], string> = {
+  validation_failed: 'Не сохранено: в данных есть ошибки, ничего не изменено.',
+  out_of_scope: 'Не сохранено: это вне регионов, которыми вы управляете.',
+  not_found: 'Не найдено.',
+};
+/** Where an import error is, as a person reads it: `rows.3.type` is row 3, column type. */
+function placeOf(path: string): string {
+  const row = /^rows\.(\d+)(?:\.(\w+))?$/.exec(path);
+  return row ? `строка ${row[1]}${row[2] ? `, столбец ${row[2]}` : ''}` : path;
 }
 
 function scopeText(p: { regions: string[]; sectors: string[]; organizationCode: string | null }): string {

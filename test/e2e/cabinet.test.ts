@@ -449,3 +449,63 @@ test('the head of an organisation downloads the poster (II.7а); its QR code\'s 
   await expect(pub.textContent('h1')).resolves.toBe('Организация не найдена');
   await visitor.close();
 });
+
+test('an administrator imports organisations from a CSV file (all or nothing), deactivates one and sets a region\'s types; a region\'s administrator only its region', async () => {
+  const { context, page } = await signIn('demo-admin', '/cabinet/admin/organizations?region=42');
+  await expect(page.textContent('#organizations')).resolves.toContain(data.orgs.find((o) => o.region === '42')!.name);
+  const upload = async (csv: string) => {
+    await page.setInputFiles('#o-file', { name: 'organizations.csv', mimeType: 'text/csv', buffer: Buffer.from(`\uFEFF${csv}`) });
+    await page.click('form[action="/cabinet/admin/organizations/import"] button');
+    await page.waitForLoadState();
+  };
+  // A wrong row (an unknown type on row 3): the errors, and nothing stored.
+  await upload('code;name;type;region;founderLevel\r\n4200000000101;"Школа № 101; корпус 2";general_education;42;municipal\r\n4200000000102;Детский сад № 7;no_such_type;42;municipal\r\n');
+  await expect(page.textContent('#import-errors')).resolves.toContain('строка 3, столбец type');
+  expect(await tdb.db.organization.count({ where: { code: { in: ['4200000000101', '4200000000102'] } } })).toBe(0);
+  await upload('code;name;type;region;founderLevel\r\n4200000000101;"Школа № 101; корпус 2";general_education;42;municipal\r\n4200000000102;Детский сад № 7;preschool_education;42;municipal\r\n');
+  await expect(page.textContent('[role=status]')).resolves.toContain('новых 2');
+  expect((await tdb.db.organization.findUniqueOrThrow({ where: { code: '4200000000101' } })).name).toBe('Школа № 101; корпус 2');
+  expect(seriousViolations(await runAxe(page))).toEqual([]);
+  await page.screenshot({ path: join(ARTIFACTS, 'admin-organizations.png'), fullPage: true });
+
+  // Deactivated: it takes no new receipts.
+  await page.goto(`${base}/cabinet/admin/organizations?region=42`);
+  await page.locator('#organizations tbody tr', { hasText: 'Детский сад № 7' }).locator('button').click();
+  await page.waitForURL(/region=42/);
+  await expect(page.locator('#organizations tbody tr', { hasText: 'Детский сад № 7' }).textContent()).resolves.toContain('отключена');
+  const integrator = (await createApiKey(tdb.db, { role: 'integrator', name: 'mis-42', regions: ['42'], integrator: 'mis-42-cabinet' })).key;
+  const receipt = await fetch(`${base}/v1/receipts`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${integrator}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      externalId: 'cabinet-deactivated-1', organization: '4200000000102', service: { kind: 'one_time', date: '2026-12-01' },
+      recipient: { lastName: 'Иванова', firstName: 'Анна', middleName: 'Петровна', birthDate: '1980-04-01', snils: '112-233-445 95' },
+    }),
+  });
+  expect(receipt.status).toBe(422);
+  expect(((await receipt.json()) as { errors: { code: string }[] }).errors.map((e) => e.code)).toContain('organization_deactivated');
+
+  // Region 54's types.
+  await page.goto(`${base}/cabinet/admin/organizations?region=54`);
+  await page.uncheck('input[name=type][value=sports]');
+  await Promise.all([page.waitForURL(/region=54/), page.click('form[action="/cabinet/admin/regions/54/types"] button')]);
+  const types54 = (await tdb.db.regionOrganizationType.findMany({ where: { regionCode: '54' } })).map((t) => t.typeCode);
+  expect(types54).not.toContain('sports');
+  await context.close();
+
+  // A region's administrator: its region's organisations, nothing else.
+  await tdb.db.participant.update({ where: { subject: 'demo-admin' }, data: { regions: ['42'] } });
+  try {
+    const regional = await signIn('demo-admin', '/cabinet/admin/organizations?region=54');
+    expect(await regional.page.$$eval('#o-region option', (os) => os.map((o) => o.getAttribute('value')))).toEqual(['42']);
+    await regional.page.setInputFiles('#o-file', { name: 'o.csv', mimeType: 'text/csv', buffer: Buffer.from('code,name,type,region,founderLevel\n5400000000101,Школа,general_education,54,municipal\n') });
+    await regional.page.click('form[action="/cabinet/admin/organizations/import"] button');
+    await regional.page.waitForLoadState();
+    await expect(regional.page.textContent('#import-errors')).resolves.toContain('organization_out_of_scope');
+    const keys = await regional.page.goto(`${base}/cabinet/admin/keys`);
+    expect(keys!.status()).toBe(403);
+    await regional.context.close();
+  } finally {
+    await tdb.db.participant.update({ where: { subject: 'demo-admin' }, data: { regions: [] } });
+  }
+});
