@@ -17,6 +17,7 @@ import { ConfigError, loadConfig, parseEnv, type Config, type TEnv } from './con
 import { createDb, type Db } from './db/client';
 import { ensureDataDir, lockDataDir, readDemoKeys, readOrCreatePiiHashKey, StartupError, writeDemoKeys, type TDemoKeys } from './embedded/data-dir';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres';
+import { isEmptyDatabase, seedDemoData } from './embedded/demo-data';
 import { startLocalOidcProvider, DEMO_PASSWORD, type LocalOidcProvider } from './embedded/oidc-provider';
 import { startTemporalDevServer, type TemporalDevServer } from './embedded/temporal';
 import { DEMO_PARTICIPANTS, ensureDemoParticipants } from './cabinet/participants';
@@ -210,6 +211,8 @@ async function prepare(config: Config, demoKeysDir: string | null, log: Logger, 
   const db = createDb(config.databaseUrl!, { max: 2 });
   try {
     if (demo.demoParticipants) await ensureDemoParticipants(db);
+    // Something to look at in the cabinet: made once, into the embedded database while it has no receipt.
+    if (demoKeysDir && (await isEmptyDatabase(db))) log.info({ receipts: await seedDemoData(db) }, 'demo data made (six quarters, regions 42, 54 and 16)');
     return demoKeysDir ? await ensureDemoKeys(db, demoKeysDir) : null;
   } finally {
     await db.$disconnect();

@@ -183,7 +183,7 @@ ${raw(svg)}
 <table class="compact" id="${id}-table">
   <caption>${title}: числа графика</caption>
   <thead><tr><th scope="col">Квартал</th><th scope="col">Итог</th><th scope="col">Охват, %</th><th scope="col">Удовлетворённость</th><th scope="col">Ответов</th></tr></thead>
-  <tbody>${points.map((p) => html`<tr data-period="${p.period}"><th scope="row">${periodLabel(p.period)}</th><td>${p.final ? 'окончательный' : 'текущий, нарастающим итогом'}</td><td>${number(p.coverage, 1)}</td><td>${number(p.satisfaction)}</td><td>${p.responses}</td></tr>`)}</tbody>
+  <tbody>${points.map((p) => html`<tr data-period="${p.period}"><th scope="row">${periodLabel(p.period)}</th><td>${p.final ? 'окончательный' : 'текущий, нарастающим итогом'}</td><td>${number(p.coverage)}</td><td>${number(p.satisfaction)}</td><td>${p.responses}</td></tr>`)}</tbody>
 </table>
 </figure>`;
 }

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { launchChromium } from '../helpers/browser';
 import { freePort, isListening, sleep } from '../helpers/processes';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -56,6 +57,25 @@ it('starts everything embedded, stops on Ctrl-C, and finds its data on the next 
   const firstBanner = await first.banner;
   expect(firstBanner.apiUrl).toBe(`http://127.0.0.1:${ports.api}`);
   expect((await fetch(`${firstBanner.apiUrl}/health`)).status).toBe(200);
+
+  // A new user opens the banner's cabinet, signs in as the demo region, and sees region 42's
+  // indicators (the demo data of an empty embedded database) with their chart.
+  const cabinetUrl = /^ {2}Cabinet +(\S+)$/m.exec(first.output())?.[1];
+  expect(cabinetUrl).toBe(`http://localhost:${ports.api}/cabinet`);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(cabinetUrl!);
+    await page.selectOption('#login', 'demo-region-42');
+    await page.fill('#password', 'demo');
+    await Promise.all([page.waitForURL((url) => url.href.startsWith(cabinetUrl!)), page.click('button[type=submit]')]);
+    expect((await page.$$('#figures tbody tr')).length).toBeGreaterThanOrEqual(8);
+    expect((await page.$$('svg.chart circle')).length).toBe(6);
+    mkdirSync(join(ROOT, 'test-artifacts', 'start'), { recursive: true });
+    await page.screenshot({ path: join(ROOT, 'test-artifacts', 'start', 'cabinet-demo-region-42.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
 
   await stopWithCtrlC(first);
   expect(await isListening(ports.postgres)).toBe(false);
