@@ -43,12 +43,31 @@ const COMMENTS_PER_PAGE = 20;
 const HTML = 'text/html; charset=utf-8';
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'";
 
-/** The level a participant's scope adds up to, and the level below it the overview lists. */
-function levels(p: Principal, filters: FilterCodes): { total: GroupBy; breakdown: GroupBy | null } {
-  if (p.role === 'organization') return { total: 'organization', breakdown: null };
-  if (filters.region || p.role === 'region') return { total: 'region', breakdown: 'organization' };
-  if (p.role === 'sector') return { total: 'sector', breakdown: 'region' };
-  return { total: 'federation', breakdown: 'region' };
+/**
+ * The level a participant's scope adds up to, and the breakdowns II.12 entitles it to, the
+ * first being the overview's default: federal bodies by region, sector or type; a sector
+ * body by region or type; a region (or a federal body drilling into one) by organisation,
+ * type or sector; a head of organisation none.
+ */
+function levels(p: Principal, filters: FilterCodes): { total: GroupBy; breakdowns: GroupBy[] } {
+  if (p.role === 'organization') return { total: 'organization', breakdowns: [] };
+  if (filters.region || p.role === 'region' || (p.role === 'admin' && p.regions.length > 0)) return { total: 'region', breakdowns: ['organization', 'organizationType', 'sector'] };
+  if (p.role === 'sector') return { total: 'sector', breakdowns: ['region', 'organizationType'] };
+  return { total: 'federation', breakdowns: ['region', 'sector', 'organizationType'] };
+}
+
+const BREAKDOWN_NAMES: Record<GroupBy, string> = {
+  federation: 'Российская Федерация',
+  region: 'Регионы',
+  sector: 'Сферы',
+  organizationType: 'Типы организаций',
+  organization: 'Организации',
+};
+
+/** The breakdown asked for, if the participant may have it, else its default. */
+function breakdownOf(p: Principal, filters: FilterCodes, by: GroupBy | undefined): { total: GroupBy; breakdown: GroupBy | null; breakdowns: GroupBy[] } {
+  const { total, breakdowns } = levels(p, filters);
+  return { total, breakdowns, breakdown: by && breakdowns.includes(by) ? by : (breakdowns[0] ?? null) };
 }
 
 export default async function cabinetRoutes(app: FastifyInstance, opts: { cabinet: CabinetConfig }): Promise<void> {
@@ -193,6 +212,7 @@ export default async function cabinetRoutes(app: FastifyInstance, opts: { cabine
     region: z.string().regex(/^\d{2}$/).optional(),
     sort: z.enum(['name', 'coverage', 'satisfaction', 'responses']).optional(),
     dir: z.enum(['asc', 'desc']).optional(),
+    by: z.enum(['region', 'sector', 'organizationType', 'organization']).optional(),
   });
 
   /** The overview: the scope's totals this quarter and last, the trend, and the level below. */
@@ -208,7 +228,7 @@ export default async function cabinetRoutes(app: FastifyInstance, opts: { cabine
     const now = new Date();
     const period: Period = q.period ?? currentPeriod(now);
     const filters: FilterCodes = q.region ? { region: q.region } : {};
-    const { total, breakdown } = levels(principal, filters);
+    const { total, breakdown, breakdowns } = breakdownOf(principal, filters, q.by);
     const lastFinal = lastFinishedPeriod(now);
     const [current, previousFinal, history] = await Promise.all([
       reports.indicators(principal, { period, groupBy: total, filters }),
@@ -217,7 +237,8 @@ export default async function cabinetRoutes(app: FastifyInstance, opts: { cabine
     ]);
     const below = breakdown ? await reports.indicators(principal, { period, groupBy: breakdown, filters }) : null;
     const regionName = q.region ? current.rows[0]?.name ?? `регион ${q.region}` : null;
-    const base = `/cabinet?period=${period}${q.region ? `&region=${q.region}` : ''}`;
+    const scopeQuery = `period=${period}${q.region ? `&region=${q.region}` : ''}`;
+    const base = `/cabinet?${scopeQuery}${breakdown ? `&by=${breakdown}` : ''}`;
     const sort: SortState = { key: q.sort ?? 'name', dir: q.dir ?? 'asc', base };
     const belowRows = below ? sortRows(below.rows.map((r) => figureRow(r, hrefFor(breakdown!, r.key, period))), sort) : [];
     const series = history.series[0]?.points ?? [];
@@ -240,9 +261,10 @@ ${periodForm(period, q.region)}
   ${trendChart('Удовлетворённость по кварталам', trend)}
 </section>
 ${below && html`<section aria-labelledby="breakdown">
-  <h2 id="breakdown">${breakdown === 'organization' ? 'Организации' : 'Регионы'}</h2>
-  <p class="exports"><a href="/cabinet/export.csv?period=${period}${q.region ? `&region=${q.region}` : ''}" download>Скачать таблицу (CSV)</a> <a href="/cabinet/export.xlsx?period=${period}${q.region ? `&region=${q.region}` : ''}" download>Скачать таблицу (XLSX)</a></p>
-  ${figuresTable(`${breakdown === 'organization' ? 'Организации' : 'Регионы'}: ${periodLabel(period)}`, belowRows, sort)}
+  <h2 id="breakdown">${BREAKDOWN_NAMES[breakdown!]}</h2>
+  <nav aria-label="Разрез"><ul class="nav">${breakdowns.map((b) => html`<li>${b === breakdown ? html`<a href="/cabinet?${scopeQuery}&by=${b}#breakdown" aria-current="page"><strong>${BREAKDOWN_NAMES[b]}</strong></a>` : html`<a href="/cabinet?${scopeQuery}&by=${b}#breakdown">${BREAKDOWN_NAMES[b]}</a>`}</li>`)}</ul></nav>
+  <p class="exports"><a href="/cabinet/export.csv?${scopeQuery}&by=${breakdown}" download>Скачать таблицу (CSV)</a> <a href="/cabinet/export.xlsx?${scopeQuery}&by=${breakdown}" download>Скачать таблицу (XLSX)</a></p>
+  ${figuresTable(`${BREAKDOWN_NAMES[breakdown!]}: ${periodLabel(period)}`, belowRows, sort)}
 </section>`}
 ${principal.role === 'organization' && principal.organizationCode && posterLinks(principal.organizationCode, true)}
 <p class="note">Окончательные значения квартала подводятся в первый день следующего квартала; до тех пор значения текущего квартала — нарастающим итогом и могут измениться (Положение, п. II.11). Удовлетворённость скрыта там, где ответов меньше ${config.reportMinResponses}.</p>`);
@@ -257,7 +279,7 @@ ${principal.role === 'organization' && principal.organizationCode && posterLinks
     if ((format !== 'csv' && format !== 'xlsx') || !query.success) return page(reply, 404, messagePage('Нет такой выгрузки', 'Проверьте адрес.', { href: '/cabinet', label: 'К обзору' }));
     const period = query.data.period ?? currentPeriod(new Date());
     const filters: FilterCodes = query.data.region ? { region: query.data.region } : {};
-    const { total, breakdown } = levels(who.principal, filters);
+    const { total, breakdown } = breakdownOf(who.principal, filters, query.data.by);
     try {
       const report = await reports.indicators(who.principal, { period, groupBy: breakdown ?? total, filters });
       const rows = report.rows.map((r) => exportRow(figureRow(r), period, report.final));

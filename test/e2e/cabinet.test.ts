@@ -153,6 +153,15 @@ test('a region principal signs in through the provider and sees its organisation
   expect(seriousViolations(await runAxe(page))).toEqual([]);
   await page.screenshot({ path: join(ARTIFACTS, 'overview-region.png'), fullPage: true });
 
+  // The other breakdowns II.12 gives a region: by type, by sector, each the API's rows.
+  for (const [by, label] of [['organizationType', 'Типы организаций'], ['sector', 'Сферы']] as const) {
+    await page.click(`nav[aria-label="Разрез"] >> text=${label}`);
+    await page.waitForURL(new RegExp(`by=${by}`));
+    const rows = await api(regionKey, `/v1/reports/indicators?period=${PERIOD}&groupBy=${by}&region=42`);
+    expect([by, new Set((await tableRows(page)).keys())]).toEqual([by, new Set(rows.rows.map((r) => r.name))]);
+  }
+  await page.goto(`${base}/cabinet?period=${PERIOD}`);
+
   // Sorting by satisfaction, worst first, as the header link does.
   await page.goto(`${base}/cabinet?period=${PERIOD}&sort=satisfaction&dir=asc`);
   const sorted = [...(await tableRows(page)).values()].map((c) => c[1]).filter((c) => /\d/.test(c)).map((c) => Number(c.replace(/[^\d,]/g, '').replace(',', '.')));
