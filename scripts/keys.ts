@@ -11,6 +11,7 @@
  * runs, or, when that is not running, one started for this command alone.
  * Exit codes: 0 done, 1 failed, 2 bad usage.
  */
+import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { seedReferenceData } from '../prisma/seed';
@@ -27,6 +28,7 @@ import {
   StartupError,
 } from '../src/embedded/data-dir';
 import { embeddedDatabaseUrl, startEmbeddedPostgres } from '../src/embedded/postgres';
+import { audit } from '../src/services/audit';
 import { createApiKey, DEFAULT_OVERLAP_HOURS, integratorCodeProblem, listApiKeys, revokeApiKey, rotateApiKey, type NewKey } from '../src/keys';
 
 const USAGE = `Usage:
@@ -37,6 +39,9 @@ const USAGE = `Usage:
       (a new key with the same integrator and scope; the old one stops after the overlap)
   npm run keys -- list
   npm run keys -- revoke <id>`;
+
+/** Who the audit names for a command run at a server's shell: the operating-system user. */
+export const CLI_ACTOR = { id: 'cli', label: userInfo().username };
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -132,6 +137,7 @@ async function run(command: Command, db: Db): Promise<number> {
       const code = command.key.integrator;
       const joins = code !== undefined && (await db.integrator.findUnique({ where: { code } })) !== null;
       const { id, key } = await createApiKey(db, command.key);
+      await audit(db, CLI_ACTOR, 'key.create', `key:${id}`, { role: command.key.role, regions: command.key.regions, sectors: command.key.sectors, organizationCode: command.key.organizationCode ?? null, integrator: code ?? null });
       const owner = code === undefined ? '' : `, ${joins ? 'one more key of' : 'new'} integrator ${code}`;
       process.stderr.write(`Created ${command.key.role} key ${id} (${describeScope(command.key)}${owner}). It is shown only this once:\n`);
       process.stdout.write(`${key}\n`);
@@ -139,6 +145,7 @@ async function run(command: Command, db: Db): Promise<number> {
     }
     case 'rotate': {
       const rotated = await rotateApiKey(db, command.id, { overlapHours: command.overlapHours });
+      if (rotated) await audit(db, CLI_ACTOR, 'key.rotate', `key:${command.id}`, { newKey: rotated.id, oldExpiresAt: rotated.oldExpiresAt.toISOString() });
       if (!rotated) {
         process.stderr.write(`No working key with id ${command.id} (revoked, expired or unknown)\n`);
         return 1;
@@ -169,6 +176,7 @@ async function run(command: Command, db: Db): Promise<number> {
     }
     case 'revoke': {
       if (await revokeApiKey(db, command.id)) {
+        await audit(db, CLI_ACTOR, 'key.revoke', `key:${command.id}`, {});
         process.stdout.write(`Revoked ${command.id}\n`);
         return 0;
       }

@@ -13,13 +13,13 @@
  * audit event whose actor is `cli` and the operating-system user.
  * Exit codes: 0 done, 1 failed, 2 bad usage.
  */
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { SECTORS } from '../prisma/reference-data';
-import { createParticipant, deactivateParticipant, listAudit, listParticipants, participantProblem, type NewParticipant } from '../src/cabinet/participants';
+import { createParticipant, deactivateParticipant, listParticipants, participantProblem, type NewParticipant } from '../src/cabinet/participants';
+import { listAudit } from '../src/services/audit';
 import type { Db } from '../src/db/client';
 import { ROLES, type RoleName } from '../src/domain/scope';
-import { assertScopeExists, describeScope, minute, runCommand, table, UsageError } from './keys';
+import { assertScopeExists, CLI_ACTOR, describeScope, minute, runCommand, table, UsageError } from './keys';
 
 const PARTICIPANT_ROLES = ROLES.filter((r): r is Exclude<RoleName, 'integrator' | 'portal'> => r !== 'integrator' && r !== 'portal');
 
@@ -102,7 +102,7 @@ export function parseCommand(argv: string[]): Command {
 }
 
 async function run(command: Command, db: Db): Promise<number> {
-  const actor = { id: 'cli', label: userInfo().username };
+  const actor = CLI_ACTOR;
   switch (command.kind) {
     case 'add': {
       const p = command.participant;

@@ -15,7 +15,8 @@ import { adminRegions, ROLES, scopeProblem, type Principal, type RoleName } from
 import { createApiKey, DEFAULT_OVERLAP_HOURS, integratorCodeProblem, listApiKeys, revokeApiKey, rotateApiKey } from '../keys';
 import { actorOf, importOrganizations, IMPORT_COLUMNS, setOrganizationActive, setRegionTypes, type Refusal } from '../services/organizations';
 import { html, type SafeHtml } from '../web/html';
-import { audit, createParticipant, deactivateParticipant, listAudit, listParticipants, participantProblem, type Actor } from './participants';
+import { audit, listAudit, type Actor } from '../services/audit';
+import { createParticipant, deactivateParticipant, listParticipants, participantProblem } from './participants';
 import { layout, ROLE_NAMES, type Viewer } from './views';
 
 export interface AdminContext {

@@ -7,6 +7,7 @@
 import type { Db } from '../db/client';
 import { scopeProblem, type Principal, type RoleName } from '../domain/scope';
 import type { Prisma } from '../generated/prisma/client';
+import { audit, type Actor } from '../services/audit';
 
 export interface NewParticipant {
   name: string;
@@ -19,11 +20,6 @@ export interface NewParticipant {
   organizationCode?: string | null;
 }
 
-/** Who did something an audit event records: a participant or an API key, by id and label. */
-export interface Actor {
-  id: string;
-  label: string;
-}
 
 /** What the identity provider asserted about the person signing in. */
 export interface SignedInIdentity {
@@ -111,13 +107,6 @@ function participantPrincipal(row: ParticipantRow): Principal {
   };
 }
 
-export async function audit(tx: Prisma.TransactionClient | Db, actor: Actor, action: string, target: string | null, detail: Prisma.InputJsonObject): Promise<void> {
-  await tx.auditEvent.create({ data: { actor: `${actor.id} (${actor.label})`, action, target, detail } });
-}
-
-export function listAudit(db: Db, limit = 200) {
-  return db.auditEvent.findMany({ orderBy: { id: 'desc' }, take: limit });
-}
 
 /** The organisation of the demo head of organisation (the README's walk-through registers the same one). */
 export const DEMO_ORGANIZATION = { code: '1024200000001', name: 'ГБУЗ «Городская больница № 1»', typeCode: 'healthcare', regionCode: '42', founderLevel: 'regional' as const };

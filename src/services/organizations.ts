@@ -9,7 +9,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import { audit, type Actor } from '../cabinet/participants';
+import { audit, type Actor } from './audit';
 import type { Db } from '../db/client';
 import type { ProblemCode } from '../domain/error-codes';
 import { fieldErrors, type FieldError } from '../domain/field-errors';
@@ -59,10 +59,7 @@ export function organizationView(o: OrganizationRow): OrganizationView {
   };
 }
 
-/** The actor an audit event names for an API key's principal (a participant's principal already says `participant:<id>`). */
-export function actorOf(p: Principal): Actor {
-  return { id: p.keyId.startsWith('participant:') ? p.keyId : `key:${p.keyId}`, label: p.name };
-}
+export { actorOf } from './audit';
 
 const outside = (what: string): Refusal => ({ ok: false, problem: 'out_of_scope', detail: `${what} is outside this administrator's regions` });
 

@@ -47,6 +47,11 @@ test('create prints a working key once; list shows it without the key; revoke st
   expect(keys('revoke', principal!.keyId).status).toBe(0);
   expect(await principalForKey(tdb.db, key)).toBeNull();
   expect(keys('revoke', principal!.keyId).status).toBe(1);
+
+  // Both changes are in the administrators' audit, by the command line's user; the key never is.
+  const events = await tdb.db.auditEvent.findMany({ where: { target: `key:${principal!.keyId}` }, orderBy: { id: 'asc' } });
+  expect(events.map((e) => [e.action, e.actor.startsWith('cli (')])).toEqual([['key.create', true], ['key.revoke', true]]);
+  expect(JSON.stringify(events.map((e) => ({ ...e, id: String(e.id) })))).not.toContain(key);
 });
 
 test('bad usage exits 2 with a message and creates nothing', async () => {

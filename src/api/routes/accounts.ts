@@ -1,5 +1,7 @@
 /** The stand-in for the portal's account directory: SNILS kept only as a keyed hash. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { actorOf, audit } from '../../services/audit';
+import { principalOf } from '../plugins/auth';
 import { z } from 'zod';
 import { codeParams, fieldError, type FieldError } from '../../domain/field-errors';
 import { parseSnils } from '../../domain/snils';
@@ -61,6 +63,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     await db.$transaction(
       hashes.map((snilsHash) => db.account.upsert({ where: { snilsHash }, create: { snilsHash, ...rows.get(snilsHash)! }, update: rows.get(snilsHash)! })),
     );
+    // Counts only: the audit never holds a SNILS, an address or a hash of either.
+    await audit(db, actorOf(principalOf(request)), 'accounts.upsert', null, { created: hashes.length - existing.size, updated: existing.size });
     return { created: hashes.length - existing.size, updated: existing.size };
   });
 };

@@ -3,7 +3,9 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ZPeriod, comparePeriods, lastFinishedPeriod } from '../../domain/periods';
+import { actorOf, audit } from '../../services/audit';
 import { scoringWorkflowId } from '../../temporal/shared';
+import { principalOf } from '../plugins/auth';
 import { ADMIN_KEY_PROBLEMS, BODY_PROBLEMS, HttpProblem, SERVER_PROBLEMS, problemResponses } from '../problem';
 
 const ZRun = z.object({
@@ -45,6 +47,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       if (err instanceof WorkflowExecutionAlreadyStartedError) workflowId = scoringWorkflowId(period);
       else throw new HttpProblem('workflow_unreachable', 'The scoring run could not be started; repeat the request');
     }
+    await audit(app.deps.db, actorOf(principalOf(request)), 'scoring.recompute', `period:${period}`, { workflowId });
     return reply.code(202).send({ workflowId });
   });
 
