@@ -40,6 +40,17 @@ const USAGE = `Usage:
   npm run keys -- list
   npm run keys -- revoke <id>`;
 
+/** --region and --sector as given (repeats dropped), checked: two-digit regions, known sectors. */
+export function scopeOptions(values: { region?: string[]; sector?: string[] }): { regions: string[]; sectors: string[] } {
+  const regions = [...new Set(values.region ?? [])];
+  const sectors = [...new Set(values.sector ?? [])];
+  const badRegion = regions.find((r) => !/^\d{2}$/.test(r));
+  if (badRegion) throw new UsageError(`--region takes a two-digit region code, not ${badRegion}`);
+  const badSector = sectors.find((s) => !(SECTORS as readonly string[]).includes(s));
+  if (badSector) throw new UsageError(`unknown sector ${badSector}: one of ${SECTORS.join(', ')}`);
+  return { regions, sectors };
+}
+
 /** Who the audit names for a command run at a server's shell: the operating-system user. */
 export const CLI_ACTOR = { id: 'cli', label: userInfo().username };
 
@@ -118,12 +129,7 @@ export function parseCommand(argv: string[]): Command {
   }
   const name = values.name?.trim() || integrator;
   if (!name) throw new UsageError('--name <label> is required');
-  const regions = [...new Set(values.region ?? [])];
-  const sectors = [...new Set(values.sector ?? [])];
-  const badRegion = regions.find((r) => !/^\d{2}$/.test(r));
-  if (badRegion) throw new UsageError(`--region takes a two-digit region code, not ${badRegion}`);
-  const badSector = sectors.find((s) => !(SECTORS as readonly string[]).includes(s));
-  if (badSector) throw new UsageError(`unknown sector ${badSector}: one of ${SECTORS.join(', ')}`);
+  const { regions, sectors } = scopeOptions(values);
   const key = { role, name, regions, sectors, organizationCode: values.organization ?? null, ...(integrator ? { integrator } : {}) };
   const problem = scopeProblem(role, key);
   if (problem) throw new UsageError(problem);

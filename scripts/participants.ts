@@ -19,7 +19,7 @@ import { createParticipant, deactivateParticipant, listParticipants, participant
 import { listAudit } from '../src/services/audit';
 import type { Db } from '../src/db/client';
 import { ROLES, type RoleName } from '../src/domain/scope';
-import { assertScopeExists, CLI_ACTOR, describeScope, minute, runCommand, table, UsageError } from './keys';
+import { assertScopeExists, CLI_ACTOR, describeScope, minute, runCommand, scopeOptions, table, UsageError } from './keys';
 
 const PARTICIPANT_ROLES = ROLES.filter((r): r is Exclude<RoleName, 'integrator' | 'portal'> => r !== 'integrator' && r !== 'portal');
 
@@ -81,12 +81,7 @@ export function parseCommand(argv: string[]): Command {
   if (values.limit !== undefined) throw new UsageError('--limit is for audit');
   const role = values.role as Exclude<RoleName, 'integrator' | 'portal'> | undefined;
   if (!role || !PARTICIPANT_ROLES.includes(role)) throw new UsageError(`--role must be one of ${PARTICIPANT_ROLES.join(', ')}`);
-  const regions = [...new Set(values.region ?? [])];
-  const sectors = [...new Set(values.sector ?? [])];
-  const badRegion = regions.find((r) => !/^\d{2}$/.test(r));
-  if (badRegion) throw new UsageError(`--region takes a two-digit region code, not ${badRegion}`);
-  const badSector = sectors.find((s) => !(SECTORS as readonly string[]).includes(s));
-  if (badSector) throw new UsageError(`unknown sector ${badSector}: one of ${SECTORS.join(', ')}`);
+  const { regions, sectors } = scopeOptions(values);
   const participant: NewParticipant = {
     role,
     name: values.name?.trim() ?? '',
