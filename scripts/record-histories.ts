@@ -2,7 +2,8 @@
  * Records the workflow histories that test/replay/replay.test.ts replays against the
  * current code: every lifecycle of the product, run for real on the Temporal dev server
  * (the real runtime, API over HTTP, real PostgreSQL, the real Resend SDK against a fake
- * Resend, a scaled policy: one policy day lasts 0.2 s).
+ * Resend, the portal channel on against a fake portal, a scaled policy: one policy day
+ * lasts 0.2 s).
  *
  *   npm run replay:record -- <label>      # writes test/replay/histories/<label>/*.json
  *
@@ -21,6 +22,7 @@ import { createApiKey } from '../src/keys';
 import { runServices } from '../src/runtime';
 import { PROVISIONAL_SCHEDULE_ID, scoringWorkflowId } from '../src/temporal/shared';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/db';
+import { startFakePortal, type FakePortal } from '../test/helpers/fake-portal';
 import { startFakeResend, type FakeResend } from '../test/helpers/fake-resend';
 import { makePerson, withoutEmail } from '../test/helpers/people';
 import { devServerEnv, findBinary } from '../test/helpers/temporal';
@@ -42,6 +44,9 @@ interface Context {
   env: TestWorkflowEnvironment;
   tdb: TestDatabase;
   fake: FakeResend;
+  portal: FakePortal;
+  /** Every citizen's portal account id (the portal channel names them by it). */
+  portalIds: Map<Person, string>;
   apiUrl: string;
   apiUrls: Record<Pace, string>;
   admin: string;
@@ -54,7 +59,7 @@ async function main(): Promise<void> {
   if (!label || !/^[\w.-]+$/.test(label)) throw new Error('usage: npm run replay:record -- <label>');
   const outDir = join(__dirname, '..', 'test', 'replay', 'histories', label);
 
-  const [env, tdb, fake] = await Promise.all([devServerEnv(), createTestDatabase('replay'), startFakeResend()]);
+  const [env, tdb, fake, portal] = await Promise.all([devServerEnv(), createTestDatabase('replay'), startFakeResend(), startFakePortal()]);
   process.env.RESEND_BASE_URL = fake.url;
   const runtimes = await Promise.all(Object.entries(PACES).map(([pace, scale]) => runServices(loadConfig({
     ...process.env,
@@ -65,6 +70,8 @@ async function main(): Promise<void> {
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_TASK_QUEUE: `replay-${pace}-${Date.now()}`,
     RESEND_API_KEY: 're_replay_key',
+    PORTAL_NOTIFY_URL: portal.url,
+    PORTAL_NOTIFY_SECRET: portal.secret,
     PUBLIC_BASE_URL: 'https://feedback.example',
     FEEDBACK_TIME_SCALE: String(scale),
     RECONCILE_INTERVAL_SECONDS: '1',
@@ -73,7 +80,7 @@ async function main(): Promise<void> {
   const apiUrls = { slow: runtimes[0].apiUrl, fast: runtimes[1].apiUrl };
   try {
     const ctx: Context = {
-      env, tdb, fake, apiUrl: apiUrls.slow, apiUrls, people: [],
+      env, tdb, fake, portal, portalIds: new Map(), apiUrl: apiUrls.slow, apiUrls, people: [],
       admin: (await createApiKey(tdb.db, { role: 'admin', name: 'replay-admin' })).key,
       integrator: (await createApiKey(tdb.db, { role: 'integrator', name: 'replay-mis', integrator: 'replay-mis', regions: ['42'] })).key,
     };
@@ -92,7 +99,7 @@ async function main(): Promise<void> {
     console.log(`histories written to ${outDir}`);
   } finally {
     await Promise.all(runtimes.map((r) => r.close()));
-    await Promise.allSettled([env.teardown(), tdb.drop(), fake.stop()]);
+    await Promise.allSettled([env.teardown(), tdb.drop(), fake.stop(), portal.stop()]);
   }
 }
 
@@ -196,6 +203,18 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<string[]>> = {
     if (failed !== 1) throw new Error('provider-failure: the notification was not recorded as failed');
     return [r.workflowId];
   },
+  async 'portal-failure'(ctx) {
+    // The portal refuses this citizen's notices until the deadline; the e-mail goes.
+    const person = await citizen(ctx);
+    ctx.portal.failFor(ctx.portalIds.get(person)!, 503);
+    const r = await receipt(ctx, { kind: 'one_time' }, person);
+    await closed(ctx, r.id, 'expired', 120_000);
+    const outcomes = await ctx.tdb.db.notification.findMany({ where: { invitationRound: { invitation: { receiptId: r.id } } }, select: { channel: true, status: true }, orderBy: { channel: 'asc' } });
+    if (JSON.stringify(outcomes) !== JSON.stringify([{ channel: 'email', status: 'sent' }, { channel: 'portal', status: 'failed' }])) {
+      throw new Error('portal-failure: expected the e-mail sent and the portal notice failed');
+    }
+    return [r.workflowId];
+  },
   async 'scoring-admin'(ctx) {
     const period = lastFinishedPeriod(Date.now());
     await call(ctx, ctx.admin, 'POST', '/v1/scoring/runs', { period }, 202);
@@ -231,7 +250,9 @@ async function cancelledBeforeActivation(ctx: Context): Promise<string[]> {
 async function citizen(ctx: Context): Promise<Person> {
   const person = makePerson('1980-04-01');
   ctx.people.push(person);
-  await call(ctx, ctx.admin, 'POST', '/v1/accounts', { accounts: [{ snils: person.snils, email: person.email, confirmed: true }] }, 200);
+  const portalAccountId = `replay-portal-${ctx.portalIds.size + 1}`;
+  ctx.portalIds.set(person, portalAccountId);
+  await call(ctx, ctx.admin, 'POST', '/v1/accounts', { accounts: [{ snils: person.snils, email: person.email, confirmed: true, portalAccountId }] }, 200);
   return person;
 }
 
@@ -306,7 +327,7 @@ const cli = findBinary('TEMPORAL_CLI_PATH', 'temporal') ?? 'temporal';
 
 async function save(ctx: Context, outDir: string, name: string, workflowIds: string[]): Promise<void> {
   const tokens = ctx.fake.delivered.map((m) => /\/q\/([\w-]+)/.exec(m.text ?? '')?.[1]).filter((t): t is string => !!t);
-  const secrets = ctx.people.flatMap((p) => [p.snils, p.snils.replace(/\D/g, ''), p.lastName, p.firstName, p.birthDate, p.email]).concat(tokens);
+  const secrets = ctx.people.flatMap((p) => [p.snils, p.snils.replace(/\D/g, ''), p.lastName, p.firstName, p.birthDate, p.email]).concat(tokens, [...ctx.portalIds.values()]);
   for (const workflowId of workflowIds) {
     const runs: string[] = [];
     for await (const wf of ctx.env.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(wf.runId);

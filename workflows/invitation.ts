@@ -60,6 +60,11 @@ export const PATCHES = {
    * together no longer fire their timers in the same second.
    */
   spreadTimers: 'spread-timers-per-receipt',
+  /**
+   * Each round's notice also goes to the portal's personal account (a signed webhook), for
+   * addressees with a portal account id while the channel is on, until the same deadline.
+   */
+  portalChannel: 'portal-notify-channel',
 } as const;
 
 /** Events after which a run continues as new within its round (Temporal's hard cap is 51,200). */
@@ -239,37 +244,47 @@ async function runInvitation(input: InvitationInput): Promise<InvitationOutcome>
   }
 }
 
-/** Sends every addressee's e-mail for a round, retrying each until the round's deadline. */
+/**
+ * Sends every addressee's notices of a round, retrying each until the round's deadline: an
+ * e-mail each, and since the portal-notify-channel patch a portal notice each (for
+ * addressees with a portal account id, while the channel is on).
+ */
 async function notifyRound(receiptId: string, round: number, policyDeadline: number, timeScale: number): Promise<void> {
-  const { notificationIds } = await db.openRound({ receiptId, round });
+  // Decided before the round opens: a round opened before the patch sends e-mails only.
+  const withPortal = patched(PATCHES.portalChannel);
+  const { notificationIds, portalNotificationIds = [] } = await db.openRound(withPortal ? { receiptId, round, portal: true } : { receiptId, round });
   // A scaled demo policy can shrink the window below what real sends take.
   const deadline = timeScale > 1 ? Math.max(policyDeadline, Date.now() + minSendWindowMs()) : policyDeadline;
-  await Promise.all(
-    notificationIds.map(async (notificationId) => {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        await db.recordNotificationFailed({ notificationId, error: 'deadline passed before the first attempt' });
-        return;
-      }
-      const mail = proxyActivities<Activities>({
-        scheduleToCloseTimeout: remaining,
-        // Each attempt gets a tenth of the window at most: an attempt that dies with its
-        // worker times out and is retried, never taking the rest of the window with it.
-        startToCloseTimeout: clamp(remaining / 10, 1_000, 30_000),
-        retry: {
-          initialInterval: clamp(remaining / 500, 1_000, 60_000),
-          maximumInterval: clamp(remaining / 20, 1_000, 3_600_000),
-          backoffCoefficient: 2,
-        },
-      });
-      try {
-        await mail.sendNotification({ notificationId });
-      } catch (err) {
-        if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
-        await db.recordNotificationFailed({ notificationId, error: describeFailure(err) });
-      }
-    }),
-  );
+  await Promise.all([
+    ...notificationIds.map((notificationId) => deliver(notificationId, 'sendNotification', deadline)),
+    ...portalNotificationIds.map((notificationId) => deliver(notificationId, 'sendPortalNotification', deadline)),
+  ]);
+}
+
+/** One notice on one channel, retried until `deadline`; recorded failed when it cannot go. */
+async function deliver(notificationId: string, activity: 'sendNotification' | 'sendPortalNotification', deadline: number): Promise<void> {
+  const remaining = deadline - Date.now();
+  if (remaining <= 0) {
+    await db.recordNotificationFailed({ notificationId, error: 'deadline passed before the first attempt' });
+    return;
+  }
+  const send = proxyActivities<Activities>({
+    scheduleToCloseTimeout: remaining,
+    // Each attempt gets a tenth of the window at most: an attempt that dies with its
+    // worker times out and is retried, never taking the rest of the window with it.
+    startToCloseTimeout: clamp(remaining / 10, 1_000, 30_000),
+    retry: {
+      initialInterval: clamp(remaining / 500, 1_000, 60_000),
+      maximumInterval: clamp(remaining / 20, 1_000, 3_600_000),
+      backoffCoefficient: 2,
+    },
+  });
+  try {
+    await send[activity]({ notificationId });
+  } catch (err) {
+    if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
+    await db.recordNotificationFailed({ notificationId, error: describeFailure(err) });
+  }
 }
 
 function historyIsLong(): boolean {

@@ -3,7 +3,8 @@
  * docs/portal.md asks a receiver to: it checks the signature (HMAC-SHA256 over
  * `${t}.${body}` with the shared secret, timestamp within tolerance) and refuses a bad one
  * with 401, and it shows a notice once per Idempotency-Key (a repeat is answered 200 and
- * not shown again). Failures can be injected: the next n requests, or every request.
+ * not shown again). Failures can be injected: the next n requests, every request, or every
+ * request for one portal account.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -32,6 +33,7 @@ export class FakePortal {
   readonly shown: { idempotencyKey: string; body: Record<string, unknown> }[] = [];
   private faults: Fault[] = [];
   private always: Fault | null = null;
+  private readonly failingAccounts = new Map<string, number>();
   private server: Server | null = null;
   private baseUrl = '';
 
@@ -74,7 +76,13 @@ export class FakePortal {
     this.always = { status };
   }
 
+  /** Every notice for `portalAccountId` fails with `status` from now on (an account the portal cannot reach). */
+  failFor(portalAccountId: string, status = 503): void {
+    this.failingAccounts.set(portalAccountId, status);
+  }
+
   reset(): void {
+    this.failingAccounts.clear();
     this.requests.length = 0;
     this.shown.length = 0;
     this.faults = [];
@@ -94,7 +102,9 @@ export class FakePortal {
       at: Date.now(),
     };
     this.requests.push(entry);
-    const fault = this.faults.shift() ?? this.always;
+    const account = (entry.body as { portalAccountId?: unknown } | undefined)?.portalAccountId;
+    const accountStatus = typeof account === 'string' ? this.failingAccounts.get(account) : undefined;
+    const fault = accountStatus !== undefined ? { status: accountStatus } : (this.faults.shift() ?? this.always);
     let status: number;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (fault) {

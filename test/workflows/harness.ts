@@ -15,6 +15,7 @@ import { InvitationSchedule, REGULATION_POLICY, type TimingPolicy } from '../../
 import type { Principal } from '../../src/domain/scope';
 import type { Mailer } from '../../src/mail/mailer';
 import { ResendMailer } from '../../src/mail/resend-mailer';
+import type { PortalNotifier } from '../../src/portal/notify';
 import { Secrets } from '../../src/security';
 import { InvitationGateway } from '../../src/temporal/invitations';
 import { invitationWorkflowId, type InvitationOutcome, type InvitationState } from '../../src/temporal/shared';
@@ -36,14 +37,15 @@ export interface Harness {
   secrets: Secrets;
   orgCode: string;
   close(): Promise<void>;
-  worker(options?: { mailer?: Mailer; policy?: TimingPolicy }): Promise<Worker>;
+  /** `portal`: the portal channel's notifier (off without it, as with PORTAL_NOTIFY_URL unset). */
+  worker(options?: { mailer?: Mailer; policy?: TimingPolicy; portal?: PortalNotifier }): Promise<Worker>;
   /** The task queue the workers poll and the workflows run on. */
   taskQueue: string;
   /** The activities' dependencies exactly as `worker()` wires them (for a hand-built worker). */
-  activityDeps(mailer?: Mailer): ActivityDeps;
+  activityDeps(mailer?: Mailer, portal?: PortalNotifier): ActivityDeps;
   /** Posts a receipt through the real ingestion service at the test server's current time. */
   post(body: Record<string, unknown>, policy?: TimingPolicy): Promise<{ id: string; workflowId: string }>;
-  account(person: { snils: string; email: string }, confirmed?: boolean): Promise<void>;
+  account(person: { snils: string; email: string }, confirmed?: boolean, portalAccountId?: string): Promise<void>;
   /** The invitation's state as the gateway reads it (the query, or the pending start's). */
   state(receiptId: string): Promise<InvitationState>;
 }
@@ -64,10 +66,11 @@ export async function createHarness(): Promise<Harness> {
   await tdb.db.integrator.create({ data: { id: integrator.integratorId!, code: integrator.name } });
   const taskQueue = `wf-${randomUUID()}`;
 
-  function activityDeps(mailer?: Mailer): ActivityDeps {
+  function activityDeps(mailer?: Mailer, portal?: PortalNotifier): ActivityDeps {
     return {
       db: tdb.db,
       mailer: mailer ?? new ResendMailer('re_test_key', 'Оценка услуг <feedback@example.test>'),
+      portal: portal ?? null,
       secrets,
       publicBaseUrl: 'https://feedback.example',
       log: silentLog,
@@ -75,13 +78,13 @@ export async function createHarness(): Promise<Harness> {
     };
   }
 
-  async function worker(options: { mailer?: Mailer } = {}): Promise<Worker> {
+  async function worker(options: { mailer?: Mailer; portal?: PortalNotifier } = {}): Promise<Worker> {
     return createWorker({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
       workflowBundle: await workflowBundle(),
-      deps: activityDeps(options.mailer),
+      deps: activityDeps(options.mailer, options.portal),
     });
   }
 
@@ -95,9 +98,9 @@ export async function createHarness(): Promise<Harness> {
     return { id: outcome.receipt.id, workflowId: invitationWorkflowId(outcome.receipt.id) };
   }
 
-  async function account(person: { snils: string; email: string }, confirmed = true) {
+  async function account(person: { snils: string; email: string }, confirmed = true, portalAccountId?: string) {
     const bare = person.snils.replace(/\D/g, '');
-    await tdb.db.account.create({ data: { snilsHash: secrets.snilsHash(bare), email: person.email, confirmed } });
+    await tdb.db.account.create({ data: { snilsHash: secrets.snilsHash(bare), email: person.email, confirmed, portalAccountId } });
   }
 
   const gateway = new InvitationGateway(env.client, taskQueue, REGULATION_POLICY, false);
