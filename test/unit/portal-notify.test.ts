@@ -97,6 +97,13 @@ describe('a send', () => {
     expect(err.retryAfterMs).toBe(120_000);
   });
 
+  test('the fake portal can refuse one account only (the replay recording\'s portal-failure)', async () => {
+    portal.failFor('esia-1000123', 503);
+    await expect(notifier().send(notice, 'k1')).rejects.toThrow(TransientPortalError);
+    await notifier().send({ ...notice, portalAccountId: 'esia-2000456' }, 'k2');
+    expect(portal.requests.map((r) => r.status)).toEqual([503, 200]);
+  });
+
   test('nobody listening is transient, and the error names the network code only', async () => {
     const closed = await startFakePortal();
     const url = closed.url;
