@@ -9,6 +9,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SIGNATURE_HEADER, verifyPortalSignature } from '../../src/portal/notify';
+import { header, parseJson, readBody } from './request';
 
 export interface FakePortalRequest {
   idempotencyKey: string | null;
@@ -130,23 +131,4 @@ export class FakePortal {
 
 export async function startFakePortal(secret = 'fake-portal-secret-0123456789abcdef0123'): Promise<FakePortal> {
   return new FakePortal(secret).start();
-}
-
-function header(req: IncomingMessage, name: string): string | null {
-  const value = req.headers[name];
-  return typeof value === 'string' ? value : null;
-}
-
-function parseJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
