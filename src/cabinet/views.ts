@@ -4,6 +4,7 @@
  * next to it (WCAG 1.1.1). No inline script or style: one stylesheet, served by the app.
  */
 import { COVERAGE_TARGET, SATISFACTION_TARGET, type GrowthStatus } from '../domain/indicators';
+import { parsePeriod } from '../domain/periods';
 import type { RoleName } from '../domain/scope';
 import { html, raw, type SafeHtml } from '../web/html';
 
@@ -61,8 +62,8 @@ export function number(value: number | null, digits = 2): string {
 }
 
 export function periodLabel(period: string): string {
-  const [year, q] = period.split('-Q');
-  return `${['I', 'II', 'III', 'IV'][Number(q) - 1]} квартал ${year}`;
+  const { year, quarter } = parsePeriod(period);
+  return `${['I', 'II', 'III', 'IV'][quarter - 1]} квартал ${year}`;
 }
 
 export function layout(title: string, viewer: Viewer | null, body: SafeHtml): string {
