@@ -21,8 +21,11 @@ export interface ActivityDeps {
   secrets: Secrets;
   publicBaseUrl: string;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
-  /** Wall clock by default; tests on the time-skipping server use the server's clock. */
-  clock?: () => Date;
+  /**
+   * Wall clock by default; tests on the time-skipping server read the server's clock (a call,
+   * hence a promise: local activities carry no server time of their own).
+   */
+  clock?: () => Date | Promise<Date>;
   /** The portal notification channel; null or absent when PORTAL_NOTIFY_URL is unset (off). */
   portal?: PortalNotifier | null;
   /** Counts e-mails sent and given up, and times scoring runs; nothing is counted without it. */
@@ -73,7 +76,7 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log: base
       }
       await tx.invitation.update({
         where: { id: invitation.id },
-        data: { status: 'active', activatedAt: clock(), closesAt: toDate(input.closesAt) },
+        data: { status: 'active', activatedAt: await clock(), closesAt: toDate(input.closesAt) },
       });
       return { status: 'active' as const, links: accounts.length };
     });
@@ -92,7 +95,7 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log: base
       });
       await tx.invitationRound.upsert({
         where: { invitationId_round: { invitationId: invitation.id, round: input.round } },
-        create: { invitationId: invitation.id, round: input.round, openedAt: clock() },
+        create: { invitationId: invitation.id, round: input.round, openedAt: await clock() },
         update: {},
       });
       if (invitation.round < input.round) {
@@ -165,7 +168,7 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log: base
       }
       throw err;
     }
-    const now = clock();
+    const now = await clock();
     await db.$transaction([
       db.notification.update({ where: { id: n.id }, data: { status: 'sent', sentAt: now, providerId, lastError: null } }),
       db.invitationRound.updateMany({
@@ -224,7 +227,7 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log: base
       }
       throw err;
     }
-    const now = clock();
+    const now = await clock();
     await db.$transaction([
       db.notification.update({ where: { id: n.id }, data: { status: 'sent', sentAt: now, lastError: null } }),
       db.invitationRound.updateMany({
@@ -239,7 +242,7 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log: base
   async function recordNotificationFailed(input: { notificationId: string; error: string }): Promise<void> {
     const { count } = await db.notification.updateMany({
       where: { id: input.notificationId, status: 'pending' },
-      data: { status: 'failed', failedAt: clock(), lastError: input.error.slice(0, 500) },
+      data: { status: 'failed', failedAt: await clock(), lastError: input.error.slice(0, 500) },
     });
     const { channel } = await db.notification.findUniqueOrThrow({ where: { id: input.notificationId }, select: { channel: true } });
     // Counted once, when it turns failed (a retried or replayed call finds it failed already).
@@ -257,7 +260,7 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log: base
 
   /** Closes the link; e-mails of the invitation not sent by now are skipped. */
   async function closeInvitation(input: { receiptId: string; reason: CloseReasonValue }): Promise<void> {
-    await closeInvitationRow(db, input.receiptId, input.reason, clock());
+    await closeInvitationRow(db, input.receiptId, input.reason, await clock());
   }
 
   return nonRetryableWhenMissing({

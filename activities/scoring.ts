@@ -123,7 +123,7 @@ export async function heartbeatWhile<T>(work: Promise<T>, everyMs = HEARTBEAT_EV
 
 export function createScoringActivities({ db, clock = () => new Date(), metrics }: {
   db: Db;
-  clock?: () => Date;
+  clock?: () => Date | Promise<Date>;
   /** feedback_scoring_run_seconds, by final/provisional and status. */
   metrics?: Pick<Metrics, 'scoringRunSeconds'>;
 }) {
@@ -137,13 +137,14 @@ export function createScoringActivities({ db, clock = () => new Date(), metrics 
     const { period, final } = input;
     const { start, end } = periodBounds(period);
     const timer = metrics?.scoringRunSeconds.startTimer({ final: String(final) });
+    const now = await clock();
     // A run still 'running' after twice the activity's time limit died with its worker.
     await db.scoringRun.updateMany({
-      where: { period, status: 'running', startedAt: { lt: new Date(clock().getTime() - ABANDONED_AFTER_MS) } },
-      data: { status: 'failed', finishedAt: clock(), error: 'abandoned: its worker stopped before it finished' },
+      where: { period, status: 'running', startedAt: { lt: new Date(now.getTime() - ABANDONED_AFTER_MS) } },
+      data: { status: 'failed', finishedAt: now, error: 'abandoned: its worker stopped before it finished' },
     });
     const run = await db.scoringRun.create({
-      data: { period, final, trigger: input.trigger, workflowId: input.workflowId ?? null, startedAt: clock() },
+      data: { period, final, trigger: input.trigger, workflowId: input.workflowId ?? null, startedAt: now },
     });
     try {
       const result = await heartbeatWhile(db.$transaction(
@@ -153,7 +154,7 @@ export function createScoringActivities({ db, clock = () => new Date(), metrics 
             return { organizations: 0, changed: 0, changes: [], skipped: true };
           }
           await tx.$executeRawUnsafe('CREATE TEMP TABLE previous_snapshot ON COMMIT DROP AS SELECT * FROM indicator_snapshot WHERE period = $1', period);
-          await tx.$executeRawUnsafe(`CREATE TEMP TABLE new_snapshot ON COMMIT DROP AS ${SELECT_SNAPSHOTS}`, period, start, end, final, run.id, clock());
+          await tx.$executeRawUnsafe(`CREATE TEMP TABLE new_snapshot ON COMMIT DROP AS ${SELECT_SNAPSHOTS}`, period, start, end, final, run.id, now);
           await tx.$executeRawUnsafe('DELETE FROM indicator_snapshot WHERE period = $1', period);
           const organizations = await tx.$executeRawUnsafe(
             `INSERT INTO indicator_snapshot (${SNAPSHOT_COLUMNS}) SELECT ${SNAPSHOT_COLUMNS} FROM new_snapshot`,
@@ -172,7 +173,7 @@ export function createScoringActivities({ db, clock = () => new Date(), metrics 
         where: { id: run.id },
         data: {
           status: 'completed',
-          finishedAt: clock(),
+          finishedAt: await clock(),
           organizations: result.organizations,
           changed: result.changed,
           changes: result.changes,
@@ -183,7 +184,7 @@ export function createScoringActivities({ db, clock = () => new Date(), metrics 
       return { runId: run.id, period, final, organizations: result.organizations, changed: result.changed, skipped: result.skipped };
     } catch (err) {
       timer?.({ status: 'failed' });
-      await db.scoringRun.update({ where: { id: run.id }, data: { status: 'failed', finishedAt: clock(), error: (err as Error).message.slice(0, 1000) } });
+      await db.scoringRun.update({ where: { id: run.id }, data: { status: 'failed', finishedAt: await clock(), error: (err as Error).message.slice(0, 1000) } });
       throw err;
     }
   }

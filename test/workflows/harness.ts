@@ -3,7 +3,6 @@
  * against a fresh Postgres database and the real Resend SDK talking to a fake Resend.
  */
 import { randomUUID } from 'node:crypto';
-import { Context } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
@@ -26,8 +25,6 @@ import { makePerson, withoutEmail } from '../helpers/people';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal';
 
 export const silentLog = { info() {}, warn(o: object, m: string) { if (process.env.DEBUG_TESTS) console.warn(m, o); }, error() {} };
-/** The time-skipping server's clock, as seen by an activity. */
-const serverClock = () => new Date(Context.current().info.currentAttemptScheduledTimestampMs);
 export const PII_KEY = process.env.PII_HASH_KEY!;
 
 export interface Harness {
@@ -74,7 +71,9 @@ export async function createHarness(): Promise<Harness> {
       secrets,
       publicBaseUrl: 'https://feedback.example',
       log: silentLog,
-      clock: serverClock,
+      // The time-skipping server's clock, asked at each read: a local activity's context
+      // carries the worker's time, not the server's.
+      clock: async () => new Date(await env.currentTimeMs()),
     };
   }
 
