@@ -19,6 +19,7 @@
  *    workflows beyond the cache are evicted and replayed on their next task).
  *
  * Environment: BENCH_SLEEPING_STEPS=5000,20000, BENCH_PART=all|events|memory,
+ * BENCH_SHOW_EVENTS=1 (print every run's event types),
  * WORKER_MAX_CACHED_WORKFLOWS (the configured cache; 2,000 by default).
  */
 import '../test/helpers/env';
@@ -31,7 +32,7 @@ import { loadConfig } from '../src/config';
 import { addMoscowMonths, moscowDate } from '../src/domain/dates';
 import { REGULATION_POLICY, type TimingPolicy } from '../src/domain/policy';
 import { InvitationGateway } from '../src/temporal/invitations';
-import { invitationWorkflowId, type InvitationInput } from '../src/temporal/shared';
+import { INVITATION_WORKFLOW_TYPE, invitationWorkflowId, type InvitationInput } from '../src/temporal/shared';
 import { WORKFLOWS_PATH } from '../src/temporal/worker';
 import { devServerEnv } from '../test/helpers/temporal';
 import { createHarness, daysAgo, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail } from '../test/workflows/harness';
@@ -51,9 +52,16 @@ async function runsOf(client: Client, workflowId: string): Promise<number[]> {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     const events = history.events ?? [];
     counts.push(events.length);
+    if (process.env.BENCH_SHOW_EVENTS) console.log(`${workflowId} run ${counts.length}: ${events.map(eventName).join(' ')}`);
     runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
   return counts;
+}
+
+/** An event's type, short ("activityTaskScheduled"): the name of the attributes it carries. */
+function eventName(event: object): string {
+  const key = Object.entries(event).find(([k, v]) => k.endsWith('EventAttributes') && v)?.[0] ?? 'unknown';
+  return key.replace(/EventAttributes$/, '');
 }
 
 async function eventCounts(): Promise<void> {
@@ -197,7 +205,7 @@ async function child(args: { address: string; label: string; cache: number }): P
       const receiptId = randomUUID();
       // Received a day ago: its activation (with its offset in the spread, at most half a day) is due at once.
       const input: InvitationInput = { receiptId, receivedAt: new Date(Date.now() - DAY).toISOString(), serviceKind: 'one_time', serviceEnd: null, policy };
-      await client.workflow.start('invitationWorkflow', { workflowId: invitationWorkflowId(receiptId), taskQueue, args: [input] });
+      await client.workflow.start(INVITATION_WORKFLOW_TYPE, { workflowId: invitationWorkflowId(receiptId), taskQueue, args: [input] });
     });
     started = target;
     while (sleeping < target) await new Promise((r) => setTimeout(r, 200));

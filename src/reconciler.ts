@@ -10,6 +10,7 @@ import type { Metrics } from './metrics';
 import { closeInvitationRow } from './services/invitation-closing';
 import type { ReceiptService } from './services/receipts';
 import { BACKGROUND_CALL_DEADLINE_MS, type InvitationGateway } from './temporal/invitations';
+import { INVITATION_WORKFLOW_TYPES } from './temporal/shared';
 
 /** Re-sent completion signals back off from the grace period, doubling, to once a day. */
 export const RESIGNAL_MAX_INTERVAL_S = 86_400;
@@ -108,7 +109,7 @@ export function startReconciler(options: {
     if (client) {
       const since = new Date(sweptUpTo - graceMs).toISOString();
       const now = Date.now();
-      const query = `WorkflowType = 'invitationWorkflow' AND ExecutionStatus IN ('Terminated', 'Failed', 'TimedOut', 'Canceled') AND CloseTime > '${since}'`;
+      const query = `WorkflowType IN (${INVITATION_WORKFLOW_TYPES.map((t) => `'${t}'`).join(', ')}) AND ExecutionStatus IN ('Terminated', 'Failed', 'TimedOut', 'Canceled') AND CloseTime > '${since}'`;
       try {
         for await (const wf of client.workflow.list({ query })) {
           if (wf.workflowId.startsWith('receipt-')) receiptIds.add(wf.workflowId.slice('receipt-'.length));

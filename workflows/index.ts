@@ -1,4 +1,4 @@
 /** The worker's workflowsPath: every workflow of the product. */
-export { invitationWorkflow } from './invitation';
+export { invitationWorkflow, invitationWorkflowV2 } from './invitation';
 export { quarterlyScoringWorkflow } from './scoring';
 export * from './invitation-signals';

@@ -7,7 +7,10 @@
  * Deterministic orchestration only: every side effect is an activity, every input an id.
  */
 import {
+  type ActivityInterfaceFor,
+  type ActivityOptions,
   ActivityFailure,
+  ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
   condition,
@@ -15,10 +18,13 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { InvitationSchedule } from '../src/domain/policy';
 import {
@@ -35,11 +41,11 @@ import { cancelSignal, completedSignal, serviceEndedSignal, stateQuery, unsubscr
  * workflow fails (visible in the Temporal UI; the reconciler's sweep closes its link).
  * Errors retrying cannot fix (a row that does not exist) are non-retryable in the activity.
  */
-const db = proxyActivities<Activities>({
+const DB_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '1 day',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
-});
+} satisfies ActivityOptions;
 
 /**
  * Changes to this workflow since the first production version, each behind `patched()` so
@@ -67,6 +73,83 @@ export const PATCHES = {
   portalChannel: 'portal-notify-channel',
 } as const;
 
+/**
+ * How a run decides what is in force and where its activities run. The first generation
+ * (`invitationWorkflow`) asks `patched()` for every change and runs every activity on the
+ * task queue. The second (`invitationWorkflowV2`, every invitation started since) has the
+ * changes in BUILT_INTO_V2 from its first event, so it records no marker for them, and tries
+ * each database write and each send once as a local activity, inside the workflow task that
+ * needs it (one marker in the history instead of three activity events and a workflow task):
+ * a one-time lifecycle takes about 20 events instead of 40. Only what fails there goes to
+ * the task queue with the usual retries, so an outage costs the history what it always did.
+ */
+interface Generation {
+  /** Whether a change behind `patch` is in force in this run (records its marker if needed). */
+  has(patch: PatchId): boolean;
+  /** The short database writes. */
+  db: ActivityInterfaceFor<Activities>;
+  /** Whether a send is first tried once as a local activity. */
+  localFirst: boolean;
+}
+
+type PatchId = (typeof PATCHES)[keyof typeof PATCHES];
+
+/**
+ * The changes the second generation has from its start. Frozen: a change made after it
+ * goes behind `patched()` in both generations, exactly as before.
+ */
+const BUILT_INTO_V2: readonly PatchId[] = [
+  PATCHES.operatorCancel,
+  PATCHES.stopSends,
+  PATCHES.boundedHistory,
+  PATCHES.demoSendWindow,
+  PATCHES.spreadTimers,
+  PATCHES.portalChannel,
+];
+
+const FIRST: Generation = {
+  has: patched,
+  db: proxyActivities<Activities>(DB_OPTIONS),
+  localFirst: false,
+};
+
+const SECOND: Generation = {
+  has: (patch) => BUILT_INTO_V2.includes(patch) || patched(patch),
+  db: tryLocallyFirst(DB_OPTIONS),
+  localFirst: true,
+};
+
+/** One attempt as a local activity: a single marker when it succeeds. */
+function localOnce(startToCloseTimeout: ActivityOptions['startToCloseTimeout']): ActivityInterfaceFor<Activities> {
+  return proxyLocalActivities<Activities>({ startToCloseTimeout, retry: { maximumAttempts: 1 } });
+}
+
+/**
+ * Whether a failed local attempt should go on to the task queue: not when it was cancelled
+ * or the activity said retrying cannot help (a missing row, a permanent rejection).
+ */
+function worthRetrying(err: unknown): err is ActivityFailure | ApplicationFailure {
+  if (isCancellation(err)) return false;
+  if (err instanceof ApplicationFailure) return !err.nonRetryable;
+  return err instanceof ActivityFailure;
+}
+
+/** Each activity tried once locally, then on the task queue with `options` if that failed. */
+function tryLocallyFirst(options: ActivityOptions): ActivityInterfaceFor<Activities> {
+  const local = localOnce(options.startToCloseTimeout);
+  const queued = proxyActivities<Activities>(options);
+  return new Proxy(queued, {
+    get: (_, name: keyof Activities) => async (input: never) => {
+      try {
+        return await (local[name] as (input: never) => Promise<unknown>)(input);
+      } catch (err) {
+        if (!worthRetrying(err)) throw err;
+        return (queued[name] as (input: never) => Promise<unknown>)(input);
+      }
+    },
+  });
+}
+
 /** Events after which a run continues as new within its round (Temporal's hard cap is 51,200). */
 export const MAX_RUN_EVENTS = 500;
 
@@ -75,19 +158,28 @@ export const MAX_RUN_EVENTS = 500;
  * e-mails of a round get: a minute, so that a worker restart does not eat the whole window
  * (15 s for workflows started before the patch).
  */
-function minSendWindowMs(): number {
-  return patched(PATCHES.demoSendWindow) ? 60_000 : 15_000;
+function minSendWindowMs(gen: Generation): number {
+  return gen.has(PATCHES.demoSendWindow) ? 60_000 : 15_000;
 }
 
 type CloseReason = NonNullable<InvitationOutcome['reason']>;
 
 export async function invitationWorkflow(input: InvitationInput): Promise<InvitationOutcome> {
+  return runWorkflow(input, FIRST);
+}
+
+/** Every invitation started since the second generation (see Generation). */
+export async function invitationWorkflowV2(input: InvitationInput): Promise<InvitationOutcome> {
+  return runWorkflow(input, SECOND);
+}
+
+async function runWorkflow(input: InvitationInput, gen: Generation): Promise<InvitationOutcome> {
   try {
-    return await runInvitation(input);
+    return await runInvitation(input, gen);
   } catch (err) {
     // An operator's cancellation (Temporal UI or CLI): close the link, record why, end as cancelled.
-    if (isCancellation(err) && patched(PATCHES.operatorCancel)) {
-      await CancellationScope.nonCancellable(() => db.closeInvitation({ receiptId: input.receiptId, reason: 'operator_cancelled' }));
+    if (isCancellation(err) && gen.has(PATCHES.operatorCancel)) {
+      await CancellationScope.nonCancellable(() => gen.db.closeInvitation({ receiptId: input.receiptId, reason: 'operator_cancelled' }));
       if (workflowInfo().typedSearchAttributes.get(SA_STATUS) !== undefined) {
         upsertSearchAttributes([{ key: SA_STATUS, value: 'withdrawn' }]);
       }
@@ -96,10 +188,11 @@ export async function invitationWorkflow(input: InvitationInput): Promise<Invita
   }
 }
 
-async function runInvitation(input: InvitationInput): Promise<InvitationOutcome> {
+async function runInvitation(input: InvitationInput, gen: Generation): Promise<InvitationOutcome> {
+  const { db } = gen;
   const schedule = new InvitationSchedule(Date.parse(input.receivedAt), input.policy);
   // Decided once per run: a run that began before the patch keeps the old instants throughout.
-  const spread = patched(PATCHES.spreadTimers);
+  const spread = gen.has(PATCHES.spreadTimers);
   const activationAt = spread ? schedule.spreadActivationAt(input.receiptId) : schedule.activationAt();
   const roundStartsAt = (k: number) => (spread ? schedule.spreadRoundStartsAt(k, input.receiptId) : schedule.roundStartsAt(k));
   const round = input.round ?? 1;
@@ -189,8 +282,8 @@ async function runInvitation(input: InvitationInput): Promise<InvitationOutcome>
 
   if (!resume && !s.unsubscribed && !s.cancelled) {
     enter('notifying', schedule.notifyDeadline(round), 'notify');
-    const send = () => notifyRound(input.receiptId, round, schedule.notifyDeadline(round), input.policy.timeScale);
-    if (patched(PATCHES.stopSends)) {
+    const send = () => notifyRound(gen, input.receiptId, round, schedule.notifyDeadline(round), input.policy.timeScale);
+    if (gen.has(PATCHES.stopSends)) {
       // Neither a withdrawal nor an answered one-time round waits for other addressees' retries.
       const roundDone = () => s.cancelled || (oneTime() && s.completedRound >= round);
       const sends = new CancellationScope();
@@ -228,7 +321,7 @@ async function runInvitation(input: InvitationInput): Promise<InvitationOutcome>
         unsubscribed: s.unsubscribed,
       });
     }
-    if (historyIsLong() && patched(PATCHES.boundedHistory)) {
+    if (historyIsLong() && gen.has(PATCHES.boundedHistory)) {
       // Hundreds of signals would grow one run towards Temporal's cap: carry on in a fresh run.
       await condition(allHandlersFinished);
       return continueAsNew<typeof invitationWorkflow>({
@@ -249,41 +342,54 @@ async function runInvitation(input: InvitationInput): Promise<InvitationOutcome>
  * e-mail each, and since the portal-notify-channel patch a portal notice each (for
  * addressees with a portal account id, while the channel is on).
  */
-async function notifyRound(receiptId: string, round: number, policyDeadline: number, timeScale: number): Promise<void> {
+async function notifyRound(gen: Generation, receiptId: string, round: number, policyDeadline: number, timeScale: number): Promise<void> {
   // Decided before the round opens: a round opened before the patch sends e-mails only.
-  const withPortal = patched(PATCHES.portalChannel);
-  const { notificationIds, portalNotificationIds = [] } = await db.openRound(withPortal ? { receiptId, round, portal: true } : { receiptId, round });
+  const withPortal = gen.has(PATCHES.portalChannel);
+  const { notificationIds, portalNotificationIds = [] } = await gen.db.openRound(withPortal ? { receiptId, round, portal: true } : { receiptId, round });
   // A scaled demo policy can shrink the window below what real sends take.
-  const deadline = timeScale > 1 ? Math.max(policyDeadline, Date.now() + minSendWindowMs()) : policyDeadline;
+  const deadline = timeScale > 1 ? Math.max(policyDeadline, Date.now() + minSendWindowMs(gen)) : policyDeadline;
   await Promise.all([
-    ...notificationIds.map((notificationId) => deliver(notificationId, 'sendNotification', deadline)),
-    ...portalNotificationIds.map((notificationId) => deliver(notificationId, 'sendPortalNotification', deadline)),
+    ...notificationIds.map((notificationId) => deliver(gen, notificationId, 'sendNotification', deadline)),
+    ...portalNotificationIds.map((notificationId) => deliver(gen, notificationId, 'sendPortalNotification', deadline)),
   ]);
 }
 
 /** One notice on one channel, retried until `deadline`; recorded failed when it cannot go. */
-async function deliver(notificationId: string, activity: 'sendNotification' | 'sendPortalNotification', deadline: number): Promise<void> {
-  const remaining = deadline - Date.now();
+async function deliver(gen: Generation, notificationId: string, activity: 'sendNotification' | 'sendPortalNotification', deadline: number): Promise<void> {
+  let remaining = deadline - Date.now();
   if (remaining <= 0) {
-    await db.recordNotificationFailed({ notificationId, error: 'deadline passed before the first attempt' });
+    await gen.db.recordNotificationFailed({ notificationId, error: 'deadline passed before the first attempt' });
     return;
   }
-  const send = proxyActivities<Activities>({
-    scheduleToCloseTimeout: remaining,
-    // Each attempt gets a tenth of the window at most: an attempt that dies with its
-    // worker times out and is retried, never taking the rest of the window with it.
-    startToCloseTimeout: clamp(remaining / 10, 1_000, 30_000),
-    retry: {
-      initialInterval: clamp(remaining / 500, 1_000, 60_000),
-      maximumInterval: clamp(remaining / 20, 1_000, 3_600_000),
-      backoffCoefficient: 2,
-    },
-  });
+  // Each attempt gets a tenth of the window at most: an attempt that dies with its
+  // worker times out and is retried, never taking the rest of the window with it.
+  const startToCloseTimeout = clamp(remaining / 10, 1_000, 30_000);
+  const initialInterval = clamp(remaining / 500, 1_000, 60_000);
   try {
-    await send[activity]({ notificationId });
+    if (gen.localFirst) {
+      try {
+        await localOnce(startToCloseTimeout)[activity]({ notificationId });
+        return;
+      } catch (err) {
+        if (!worthRetrying(err)) throw err;
+        // Retried on the task queue after the pause the provider asked for, or the first back-off.
+        const asked = err instanceof ApplicationFailure && err.nextRetryDelay != null ? msToNumber(err.nextRetryDelay) : 0;
+        const pause = Math.min(Math.max(asked, initialInterval), deadline - Date.now());
+        if (pause > 0) await sleep(pause);
+        remaining = deadline - Date.now();
+        if (remaining <= 0) throw err;
+      }
+    }
+    await proxyActivities<Activities>({
+      scheduleToCloseTimeout: remaining,
+      startToCloseTimeout,
+      retry: { initialInterval, maximumInterval: clamp(remaining / 20, 1_000, 3_600_000), backoffCoefficient: 2 },
+    })[activity]({ notificationId });
   } catch (err) {
-    if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
-    await db.recordNotificationFailed({ notificationId, error: describeFailure(err) });
+    // A task-queue activity's failure is an ActivityFailure; a local one's arrives as its own
+    // ApplicationFailure (a timeout wrapped in an ActivityFailure, as for the others).
+    if (!(err instanceof ActivityFailure || err instanceof ApplicationFailure) || isCancellation(err)) throw err;
+    await gen.db.recordNotificationFailed({ notificationId, error: describeFailure(err) });
   }
 }
 
@@ -299,8 +405,8 @@ async function waitUntil(fn: () => boolean, at: number | null): Promise<void> {
   if (remaining > 0 && !fn()) await condition(fn, remaining);
 }
 
-function describeFailure(err: ActivityFailure): string {
-  const cause = err.cause;
+function describeFailure(err: ActivityFailure | ApplicationFailure): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
   return cause ? `${cause.name}: ${cause.message}`.slice(0, 500) : err.message;
 }
 

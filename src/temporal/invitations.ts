@@ -6,7 +6,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { defaultPayloadConverter } from '@temporalio/common';
 import { InvitationSchedule, type TimingPolicy } from '../domain/policy';
 import { cancelSignal, completedSignal, serviceEndedSignal, stateQuery, unsubscribedSignal } from '../../workflows/invitation-signals';
-import type { invitationWorkflow } from '../../workflows/invitation';
+import type { invitationWorkflowV2 } from '../../workflows/invitation';
 import {
   SA_ORGANIZATION,
   SA_REGION,
@@ -15,6 +15,7 @@ import {
   invitationWorkflowId,
   type InvitationInput,
   type InvitationState,
+  INVITATION_WORKFLOW_TYPE,
 } from './shared';
 
 export interface ReceiptForWorkflow {
@@ -109,7 +110,7 @@ export class InvitationGateway {
     const activationAt = new InvitationSchedule(receipt.receivedAt.getTime(), this.policy).spreadActivationAt(receipt.id);
     const delayMs = activationAt - this.now().getTime();
     try {
-      await this.client.workflow.start<typeof invitationWorkflow>('invitationWorkflow', {
+      await this.client.workflow.start<typeof invitationWorkflowV2>(INVITATION_WORKFLOW_TYPE, {
         workflowId,
         taskQueue: this.taskQueue,
         args: [input],
@@ -151,7 +152,7 @@ export class InvitationGateway {
    * `awaiting_activation` until the delay ends.
    */
   async state(receiptId: string): Promise<InvitationState> {
-    const handle = this.client.workflow.getHandle<typeof invitationWorkflow>(invitationWorkflowId(receiptId));
+    const handle = this.client.workflow.getHandle<typeof invitationWorkflowV2>(invitationWorkflowId(receiptId));
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING' || description.historyLength > 1) return handle.query(stateQuery);
     const started = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;

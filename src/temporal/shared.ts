@@ -13,6 +13,13 @@ export function invitationWorkflowId(receiptId: string): string {
   return `receipt-${receiptId}`;
 }
 
+/**
+ * The invitation workflow type new receipts start (workflows/invitation.ts, its second
+ * generation), and every type an invitation may still run as: the first generation's run out.
+ */
+export const INVITATION_WORKFLOW_TYPE = 'invitationWorkflowV2';
+export const INVITATION_WORKFLOW_TYPES = ['invitationWorkflow', INVITATION_WORKFLOW_TYPE] as const;
+
 export const SA_REGION = defineSearchAttributeKey('FeedbackRegion', SearchAttributeType.KEYWORD);
 export const SA_ORGANIZATION = defineSearchAttributeKey('FeedbackOrganization', SearchAttributeType.KEYWORD);
 export const SA_SERVICE_KIND = defineSearchAttributeKey('FeedbackServiceKind', SearchAttributeType.KEYWORD);

@@ -12,7 +12,7 @@ export async function createWorker(options: {
   /** Prebuilt bundle (tests build it once per file); the worker bundles workflowsPath otherwise. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /**
-   * Activities at once. Every activity takes a database connection (some for a whole
+   * Activities at once, of each kind (task-queue and local). Every activity takes a database connection (some for a whole
    * transaction): more activities than pooled connections only queue for the pool, time out
    * and retry with a growing back-off, so the default is the pool's size.
    */
@@ -28,7 +28,11 @@ export async function createWorker(options: {
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(options.deps),
-    ...(options.maxConcurrentActivities && { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities }),
+    // Local activities (the second generation's database writes and sends) use the same pool.
+    ...(options.maxConcurrentActivities && {
+      maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities,
+      maxConcurrentLocalActivityExecutions: options.maxConcurrentActivities,
+    }),
     ...(options.maxCachedWorkflows !== undefined && { maxCachedWorkflows: options.maxCachedWorkflows }),
     ...(options.shutdownGraceMs !== undefined && { shutdownGraceTime: options.shutdownGraceMs }),
   });

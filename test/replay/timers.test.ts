@@ -12,8 +12,12 @@ import { recordedHistories } from './histories';
 interface HistoryEvent {
   eventTime: string;
   eventType: string;
-  markerRecordedEventAttributes?: { details?: { 'patch-data'?: { payloads: { data: string }[] } } };
-  workflowExecutionStartedEventAttributes?: { input: { payloads: { data: string }[] }; firstWorkflowTaskBackoff?: string };
+  markerRecordedEventAttributes?: {
+    markerName?: string;
+    failure?: object | null;
+    details?: { 'patch-data'?: { payloads: { data: string }[] }; data?: { payloads: { data: string }[] } };
+  };
+  workflowExecutionStartedEventAttributes?: { workflowType?: { name: string }; input: { payloads: { data: string }[] }; firstWorkflowTaskBackoff?: string };
   workflowExecutionSignaledEventAttributes?: { signalName: string; input?: { payloads: { data: string }[] } };
   timerStartedEventAttributes?: { startToFireTimeout: string };
 }
@@ -31,9 +35,11 @@ export function unexplainedTimers(events: HistoryEvent[], makeSchedule: (t0: num
   const schedule = makeSchedule(Date.parse(input.receivedAt), input);
   const round = input.round ?? 1;
   const ends = new Set([input.serviceEnd]);
-  // A run with the spread patch's marker moves its activation and next round by its receipt's offset.
-  const spread = events.some((e) => e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads
-    .some((p) => (decode(p.data) as { id?: string }).id === PATCHES.spreadTimers));
+  // A run with the spread patch's marker, or of the second generation (which has it from the
+  // start), moves its activation and next round by its receipt's offset.
+  const spread = events[0].workflowExecutionStartedEventAttributes!.workflowType?.name === 'invitationWorkflowV2'
+    || events.some((e) => e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads
+      .some((p) => (decode(p.data) as { id?: string }).id === PATCHES.spreadTimers));
   const problems: string[] = [];
   const activationAt = spread ? schedule.spreadActivationAt(input.receiptId) : schedule.activationAt();
   // A start that carries the activation delay: the server holds the first task until the
@@ -45,13 +51,32 @@ export function unexplainedTimers(events: HistoryEvent[], makeSchedule: (t0: num
     if (!(heldUntil - activationAt >= -1 && heldUntil - activationAt <= 500)) problems.push(`the start is held until ${new Date(heldUntil).toISOString()}`);
   }
   let workflowNow = 0;
+  // Local activities that failed in the current workflow task: each may be followed by the
+  // pause before its retry on the task queue (a back-off, not a rule's instant).
+  let failedLocally = 0;
   for (const e of events) {
-    if (e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_STARTED') workflowNow = Math.floor(Date.parse(e.eventTime));
+    if (e.eventType === 'EVENT_TYPE_WORKFLOW_TASK_STARTED') {
+      workflowNow = Math.floor(Date.parse(e.eventTime));
+      failedLocally = 0;
+    }
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName === 'core_local_activity') {
+      if (marker.failure) failedLocally++;
+      // A local activity moves the workflow's clock to the instant it completed.
+      const done = (decode(marker.details!.data!.payloads[0].data) as { complete_time?: { seconds: number; nanos: number } }).complete_time;
+      if (done) workflowNow = Math.max(workflowNow, done.seconds * 1000 + Math.floor(done.nanos / 1e6));
+    }
     const signal = e.workflowExecutionSignaledEventAttributes;
     if (signal?.signalName === 'serviceEnded') ends.add((decode(signal.input!.payloads[0].data) as { end: string }).end);
     const timer = e.timerStartedEventAttributes;
     if (!timer) continue;
     const firesAt = workflowNow + Math.round(parseFloat(timer.startToFireTimeout) * 1000);
+    if (failedLocally > 0) {
+      failedLocally--;
+      // A retry's pause never runs past the round's e-mail deadline.
+      if (firesAt > schedule.notifyDeadline(round)) problems.push(`a retry pause ends at ${new Date(firesAt).toISOString()}, past the deadline`);
+      continue;
+    }
     const expected = [
       activationAt,
       schedule.notifyDeadline(round),
