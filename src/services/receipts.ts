@@ -1,9 +1,10 @@
 /**
  * Receipt ingestion, set-based: a batch (a single post is a batch of one) is validated in
- * memory, looked up with one query per kind (organisations, the types their regions take
- * part with, the externalIds already used), stored with one statement (receipts, their
- * persons and invitations together, so nothing is half-stored), its workflows started a
- * bounded number at a time, and the started ones marked with one update. The database's
+ * memory, its organisations looked up with one query (with their sector and whether their
+ * region takes part with their type), stored with one statement (receipts, their persons
+ * and invitations together, so nothing is half-stored; an externalId used before is
+ * skipped by it and looked up after), its workflows started a bounded number at a time,
+ * and the started ones marked with one update: three round trips for a new receipt. The database's
  * unique key (integratorId, externalId) is the durable guard against duplicates, also
  * between concurrent posts; the workflow id derived from the receipt id makes a repeated
  * start harmless; the reconciler starts any workflow a crash or an outage left unstarted.
@@ -46,7 +47,16 @@ export interface ReceiptServiceDeps {
 }
 
 type StoredReceipt = Prisma.ReceiptGetPayload<{ include: typeof RECEIPT_VIEW_INCLUDE }>;
-type Organization = { id: string; code: string; regionCode: string; typeCode: string; type: { sector: string }; deactivatedAt?: Date | null };
+type Organization = {
+  id: string;
+  code: string;
+  regionCode: string;
+  typeCode: string;
+  type: { sector: string };
+  deactivatedAt: Date | null;
+  /** The organisation's region takes part with its type. */
+  takesPart: boolean;
+};
 
 /** An item that passed every check and is new: what will be stored. */
 interface NewReceipt {
@@ -85,7 +95,7 @@ export class ReceiptService {
    * content is its duplicate, one with other content a conflict, as if posted one by one.
    */
   async ingestMany(principal: Principal, bodies: readonly unknown[]): Promise<IngestOutcome[]> {
-    const { db, secrets } = this.deps;
+    const { secrets } = this.deps;
     // Receipts belong to the integrator, not to the key: every key of one integrator sees
     // the same receipts and externalIds, and keys of two integrators never do.
     const { integratorId } = principal;
@@ -104,38 +114,34 @@ export class ReceiptService {
     });
     if (valid.length === 0) return outcomes;
 
-    // One query per kind of look-up for the whole batch.
-    const orgs = new Map(
-      (await db.organization.findMany({ where: { code: { in: unique(valid.map((v) => v.input.organization)) } }, include: { type: true } })).map((o) => [o.code, o]),
-    );
-    const enabled = new Set(
-      (await db.regionOrganizationType.findMany({ where: { regionCode: { in: unique([...orgs.values()].map((o) => o.regionCode)) } } })).map(
-        (e) => `${e.regionCode}/${e.typeCode}`,
-      ),
-    );
+    // One query for the whole batch: each organisation, its sector, and whether its region
+    // takes part with its type.
+    const orgs = await this.organizations(unique(valid.map((v) => v.input.organization)));
     const placed: (NewReceipt & { index: number })[] = [];
     for (const { index, input, value } of valid) {
       const org = orgs.get(input.organization);
-      const refused = org ? this.refusal(principal, org, enabled) : unknownOrganization();
+      const refused = org ? this.refusal(principal, org) : unknownOrganization();
       if (refused) outcomes[index] = refused;
       else placed.push({ index, id: randomUUID(), input, value, bodyHash: secrets.bodyHash(canonicalReceipt(input)), org: org! });
     }
     if (placed.length === 0) return outcomes;
-    const existing = await this.findExisting(integratorId, unique(placed.map((p) => p.input.externalId)));
+    // The externalIds already used are found by the insert itself (it skips them); only a
+    // deactivated organisation's items are looked up first: a replay of a receipt stored
+    // before the deactivation still answers as one.
+    const refusedNew = placed.filter((p) => p.org.deactivatedAt);
+    const existing = refusedNew.length > 0 ? await this.findExisting(integratorId, unique(refusedNew.map((p) => p.input.externalId))) : new Map<string, StoredReceipt>();
 
-    // New, or a replay (stored before, or earlier in this batch), or a conflict.
+    // New (for the insert to decide), or a replay of one stored before a deactivation, or
+    // refused; within the call, the first item of an externalId leads the others.
     const claimed = new Map<string, NewReceipt & { index: number }>();
     const followers: { index: number; leader: number }[] = [];
     const toStart = new Map<string, ReceiptForWorkflow>();
     for (const item of placed) {
       const { externalId } = item.input;
-      const stored = existing.get(externalId);
       const leader = claimed.get(externalId);
-      if (stored) {
-        outcomes[item.index] = this.replay(stored, item.bodyHash, toStart);
-      } else if (item.org.deactivatedAt) {
-        // Only new receipts are refused: a replay of one stored before the deactivation still answers as one.
-        outcomes[item.index] = DEACTIVATED;
+      if (item.org.deactivatedAt) {
+        const stored = existing.get(externalId);
+        outcomes[item.index] = stored ? this.replay(stored, item.bodyHash, toStart) : DEACTIVATED;
       } else if (leader) {
         if (leader.bodyHash === item.bodyHash) followers.push({ index: item.index, leader: leader.index });
         else outcomes[item.index] = CONFLICT;
@@ -144,8 +150,8 @@ export class ReceiptService {
       }
     }
 
-    // One statement stores them all; an externalId taken meanwhile by a concurrent post is
-    // skipped by it and answered as a replay of what that post stored.
+    // One statement stores them all; an externalId used before (or taken meanwhile by a
+    // concurrent post) is skipped by it and answered as a replay of what is stored under it.
     const fresh = [...claimed.values()];
     const inserted = await this.insert(integratorId, receivedAt, fresh);
     const lost = fresh.filter((r) => !inserted.has(r.id));
@@ -170,12 +176,22 @@ export class ReceiptService {
     return outcomes;
   }
 
+  /** The organisations with these codes, by code, in one query. */
+  private async organizations(codes: string[]): Promise<Map<string, Organization>> {
+    const rows = await this.deps.db.$queryRaw<(Omit<Organization, 'type'> & { sector: string })[]>`
+      SELECT o.id::text AS id, o.code, o.region_code AS "regionCode", o.type_code AS "typeCode", o.deactivated_at AS "deactivatedAt", t.sector,
+             EXISTS (SELECT 1 FROM region_organization_type r WHERE r.region_code = o.region_code AND r.type_code = o.type_code) AS "takesPart"
+      FROM organization o JOIN organization_type t ON t.code = o.type_code
+      WHERE o.code = ANY(${codes}::text[])`;
+    return new Map(rows.map(({ sector, ...o }) => [o.code, { ...o, type: { sector } }]));
+  }
+
   /** Why a valid receipt for this organisation is refused, if it is. */
-  private refusal(principal: Principal, org: Organization, enabled: Set<string>): IngestOutcome | null {
+  private refusal(principal: Principal, org: Organization): IngestOutcome | null {
     if (!inScope(principal, { code: org.code, regionCode: org.regionCode, sector: org.type.sector })) {
       return { kind: 'forbidden', errors: [{ path: 'organization', code: 'organization_out_of_scope', message: 'organization is outside this key\'s scope' }] };
     }
-    if (!enabled.has(`${org.regionCode}/${org.typeCode}`)) {
+    if (!org.takesPart) {
       return {
         kind: 'invalid',
         errors: [{ path: 'organization', code: 'organization_type_not_in_region', message: `organization type ${org.typeCode} does not take part in region ${org.regionCode}` }],
