@@ -28,7 +28,7 @@ export interface ActivityDeps {
   clock?: () => Date | Promise<Date>;
   /** The portal notification channel; null or absent when PORTAL_NOTIFY_URL is unset (off). */
   portal?: PortalNotifier | null;
-  /** Counts e-mails sent and given up, and times scoring runs; nothing is counted without it. */
+  /** Counts notifications (e-mail and portal) sent and given up, and times scoring runs; nothing is counted without it. */
   metrics?: Pick<Metrics, 'notifications' | 'scoringRunSeconds'>;
 }
 
@@ -158,26 +158,9 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log: base
         notificationId: n.id,
       }));
     } catch (err) {
-      const message = err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error';
-      await db.notification.update({ where: { id: n.id }, data: { lastError: message.slice(0, 500) } });
-      log.warn({ notificationId: n.id, error: message }, 'e-mail not sent');
-      if (err instanceof PermanentMailError) throw ApplicationFailure.nonRetryable(message, 'PermanentMailError');
-      // The provider said when to come back (429 Retry-After): the next attempt waits that long.
-      if (err instanceof TransientMailError && err.retryAfterMs !== undefined) {
-        throw ApplicationFailure.create({ message, type: 'TransientMailError', nextRetryDelay: err.retryAfterMs });
-      }
-      throw err;
+      return failedSend(n.id, 'email', err);
     }
-    const now = await clock();
-    await db.$transaction([
-      db.notification.update({ where: { id: n.id }, data: { status: 'sent', sentAt: now, providerId, lastError: null } }),
-      db.invitationRound.updateMany({
-        where: { invitationId: n.invitationId, round: n.round, notifiedAt: null },
-        data: { notifiedAt: now },
-      }),
-    ]);
-    metrics?.notifications.inc({ status: 'sent' });
-    log.info({ notificationId: n.id, round: n.round, via: mailer.kind }, 'e-mail sent');
+    await recordSent(n, 'email', mailer.kind, providerId);
     return { status: 'sent' };
   }
 
@@ -217,26 +200,51 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log: base
     try {
       await portal.send(notice, `notification-${n.id}`);
     } catch (err) {
-      const message = err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error';
-      await db.notification.update({ where: { id: n.id }, data: { lastError: message.slice(0, 500) } });
-      log.warn({ notificationId: n.id, error: message }, 'portal notice not sent');
-      if (err instanceof PermanentPortalError) throw ApplicationFailure.nonRetryable(message, 'PermanentPortalError');
-      if (err instanceof TransientPortalError) {
-        // The portal said when to come back (Retry-After): the next attempt waits that long.
-        throw ApplicationFailure.create({ message, type: 'TransientPortalError', ...(err.retryAfterMs !== undefined && { nextRetryDelay: err.retryAfterMs }) });
-      }
-      throw err;
+      return failedSend(n.id, 'portal', err);
     }
+    await recordSent(n, 'portal', 'portal');
+    return { status: 'sent' };
+  }
+
+  /**
+   * A send that failed, on either channel: the error (its class and message, which name the
+   * provider's error and HTTP status, never the addressee) is recorded on the row and logged,
+   * and thrown as Temporal should see it: a permanent one non-retryable, a transient one
+   * retryable, after the provider's Retry-After when it gave one. Anything else is rethrown.
+   */
+  async function failedSend(notificationId: string, channel: NotificationChannel, err: unknown): Promise<never> {
+    const message = err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error';
+    await db.notification.update({ where: { id: notificationId }, data: { lastError: message.slice(0, 500) } });
+    log.warn({ notificationId, error: message }, `${NOTICE[channel]} not sent`);
+    if (err instanceof PermanentMailError || err instanceof PermanentPortalError) throw ApplicationFailure.nonRetryable(message, err.name);
+    if (err instanceof TransientMailError || err instanceof TransientPortalError) {
+      // The provider or portal said when to come back (Retry-After): the next attempt waits that long.
+      throw ApplicationFailure.create({ message, type: err.name, ...(err.retryAfterMs !== undefined && { nextRetryDelay: err.retryAfterMs }) });
+    }
+    throw err;
+  }
+
+  /**
+   * A send that succeeded, on either channel: the notification is sent (with the provider's
+   * id for an e-mail) and the round notified unless a notice on any channel did so first,
+   * in one transaction; then counted once (a retried send finds the row sent and returns early).
+   */
+  async function recordSent(
+    n: { id: string; invitationId: string; round: number },
+    channel: NotificationChannel,
+    via: string,
+    providerId?: string,
+  ): Promise<void> {
     const now = await clock();
     await db.$transaction([
-      db.notification.update({ where: { id: n.id }, data: { status: 'sent', sentAt: now, lastError: null } }),
+      db.notification.update({ where: { id: n.id }, data: { status: 'sent', sentAt: now, lastError: null, ...(providerId !== undefined && { providerId }) } }),
       db.invitationRound.updateMany({
         where: { invitationId: n.invitationId, round: n.round, notifiedAt: null },
         data: { notifiedAt: now },
       }),
     ]);
-    log.info({ notificationId: n.id, round: n.round, via: 'portal' }, 'portal notice sent');
-    return { status: 'sent' };
+    metrics?.notifications.inc({ status: 'sent', channel });
+    log.info({ notificationId: n.id, round: n.round, via }, `${NOTICE[channel]} sent`);
   }
 
   async function recordNotificationFailed(input: { notificationId: string; error: string }): Promise<void> {
@@ -246,9 +254,8 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log: base
     });
     const { channel } = await db.notification.findUniqueOrThrow({ where: { id: input.notificationId }, select: { channel: true } });
     // Counted once, when it turns failed (a retried or replayed call finds it failed already).
-    // The counter is the e-mails' (feedback_notifications_total); portal notices are in the participation report.
-    if (count > 0 && channel === 'email') metrics?.notifications.inc({ status: 'failed' });
-    log.warn({ notificationId: input.notificationId }, channel === 'email' ? 'e-mail not delivered before its deadline' : 'portal notice not delivered before its deadline');
+    if (count > 0) metrics?.notifications.inc({ status: 'failed', channel });
+    log.warn({ notificationId: input.notificationId }, `${NOTICE[channel]} not delivered before its deadline`);
   }
 
   async function setClosesAt(input: { receiptId: string; closesAt: string | null }): Promise<void> {
@@ -295,6 +302,11 @@ function nonRetryableWhenMissing<T extends Record<string, (input: never) => Prom
   }
   return wrapped as T;
 }
+
+type NotificationChannel = 'email' | 'portal';
+
+/** What a notification of each channel is called in log lines. */
+const NOTICE: Record<NotificationChannel, string> = { email: 'e-mail', portal: 'portal notice' };
 
 function toDate(iso: string | null): Date | null {
   return iso === null ? null : new Date(iso);

@@ -19,7 +19,8 @@ export interface Metrics {
   /** Problems answered, by route pattern, method, status and machine code (src/domain/error-codes.ts). */
   readonly httpProblems: Counter<'route' | 'method' | 'status' | 'code'>;
   readonly receipts: Counter<'outcome'>;
-  readonly notifications: Counter<'status'>;
+  /** Labels: `status` (`sent`, `failed`), `channel` (`email`, `portal`). */
+  readonly notifications: Counter<'status' | 'channel'>;
   readonly responses: Counter;
   readonly reconcilerBacklog: Gauge;
   readonly reconcilerStarted: Counter;
@@ -74,8 +75,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     notifications: new Counter({
       name: 'feedback_notifications_total',
-      help: 'Invitation e-mails sent, and those given up after their deadline',
-      labelNames: ['status'],
+      help: 'Invitation notifications sent, and those given up after their deadline, by channel (email, portal)',
+      labelNames: ['status', 'channel'],
       registers,
     }),
     responses: new Counter({ name: 'feedback_responses_total', help: 'Questionnaire answers stored', registers }),
