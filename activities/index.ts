@@ -218,8 +218,11 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log: base
     log.warn({ notificationId, error: message }, `${NOTICE[channel]} not sent`);
     if (err instanceof PermanentMailError || err instanceof PermanentPortalError) throw ApplicationFailure.nonRetryable(message, err.name);
     if (err instanceof TransientMailError || err instanceof TransientPortalError) {
-      // The provider or portal said when to come back (Retry-After): the next attempt waits that long.
-      throw ApplicationFailure.create({ message, type: err.name, ...(err.retryAfterMs !== undefined && { nextRetryDelay: err.retryAfterMs }) });
+      // The provider or portal said when to come back (Retry-After): the next attempt waits that
+      // long. The same figure rides in the details, where a workflow can read it (a local
+      // activity's retry is the workflow's own: the failure it gets carries no nextRetryDelay).
+      const asked = err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs, details: [{ retryAfterMs: err.retryAfterMs }] } : {};
+      throw ApplicationFailure.create({ message, type: err.name, ...asked });
     }
     throw err;
   }

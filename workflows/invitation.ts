@@ -24,7 +24,6 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { InvitationSchedule } from '../src/domain/policy';
 import {
@@ -373,7 +372,7 @@ async function deliver(gen: Generation, notificationId: string, activity: 'sendN
       } catch (err) {
         if (!worthRetrying(err)) throw err;
         // Retried on the task queue after the pause the provider asked for, or the first back-off.
-        const asked = err instanceof ApplicationFailure && err.nextRetryDelay != null ? msToNumber(err.nextRetryDelay) : 0;
+        const asked = retryAfterMs(err);
         const pause = Math.min(Math.max(asked, initialInterval), deadline - Date.now());
         if (pause > 0) await sleep(pause);
         remaining = deadline - Date.now();
@@ -403,6 +402,13 @@ async function waitUntil(fn: () => boolean, at: number | null): Promise<void> {
   if (at === null) return condition(fn);
   const remaining = at - Date.now();
   if (remaining > 0 && !fn()) await condition(fn, remaining);
+}
+
+/** The pause a failed send's provider asked for (its Retry-After, in the failure's details), or 0. */
+function retryAfterMs(err: ActivityFailure | ApplicationFailure): number {
+  const [detail] = (err instanceof ApplicationFailure ? err.details : null) ?? [];
+  const asked = (detail as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+  return typeof asked === 'number' && asked > 0 ? asked : 0;
 }
 
 function describeFailure(err: ActivityFailure | ApplicationFailure): string {
