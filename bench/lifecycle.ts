@@ -19,7 +19,7 @@
  *    workflows beyond the cache are evicted and replayed on their next task).
  *
  * Environment: BENCH_SLEEPING_STEPS=5000,20000, BENCH_PART=all|events|memory,
- * BENCH_SHOW_EVENTS=1 (print every run's event types),
+ * BENCH_SHOW_EVENTS=1 (print every run's event types), BENCH_MEMORY_MODES=cached,evicted,
  * WORKER_MAX_CACHED_WORKFLOWS (the configured cache; 2,000 by default).
  */
 import '../test/helpers/env';
@@ -136,7 +136,9 @@ async function memory(): Promise<void> {
   const env = await devServerEnv();
   const reports: MemoryReport[] = [];
   try {
+    const modes = (process.env.BENCH_MEMORY_MODES ?? 'cached,evicted').split(',');
     for (const [label, cache] of [['cached', largest + 1_000], ['evicted', configured]] as const) {
+      if (!modes.includes(label)) continue;
       reports.push(await runChild({ address: env.address, label, cache }));
     }
   } finally {

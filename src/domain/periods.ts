@@ -4,7 +4,6 @@
  * on the first day of the next quarter (exclusive); Moscow is UTC+3 all year, so 2026-Q2
  * starts at 2026-03-31T21:00:00Z. Pure: safe in workflow code.
  */
-import { z } from 'zod';
 import { MOSCOW_OFFSET_MS, moscowDate } from './dates';
 
 /** A quarter, `YYYY-Qn`. */
@@ -19,12 +18,10 @@ export interface PeriodParts {
 export const MAX_PERIODS_BETWEEN = 40;
 
 /** Four-digit years without a leading zero: Date.UTC would read years 0–99 as 1900–1999. */
-const PERIOD = /^([1-9]\d{3})-Q([1-4])$/;
+export const PERIOD = /^([1-9]\d{3})-Q([1-4])$/;
 const MIN_INDEX = 1000 * 4;
 const MAX_INDEX = 9999 * 4 + 3;
 
-export const ZPeriod = z.string().regex(PERIOD, 'must be a quarter written like 2026-Q1');
-export type TPeriod = z.infer<typeof ZPeriod>;
 
 export function isPeriod(value: string): boolean {
   return PERIOD.test(value);

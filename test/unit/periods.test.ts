@@ -1,7 +1,7 @@
 /** Quarters in Moscow time (UTC+3 all year): every expectation is written out by hand. */
+import { ZPeriod } from '../../src/domain/period-schema';
 import {
   MAX_PERIODS_BETWEEN,
-  ZPeriod,
   comparePeriods,
   currentPeriod,
   formatPeriod,

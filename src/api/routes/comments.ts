@@ -1,7 +1,7 @@
 /** Comments for the principals entitled to the organisation (DESIGN §6 "Comments"; docs/reports.md). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ZPeriod } from '../../domain/periods';
+import { ZPeriod } from '../../domain/period-schema';
 import { ZText } from '../../domain/text';
 import { principalOf } from '../plugins/auth';
 import { KEY_PROBLEMS, SERVER_PROBLEMS, problemResponses } from '../problem';

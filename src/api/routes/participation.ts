@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { fieldError } from '../../domain/field-errors';
-import { ZPeriod } from '../../domain/periods';
+import { ZPeriod } from '../../domain/period-schema';
 import { GROUP_BY } from '../../domain/scope';
 import { CHANNELS, NOTIFICATION_OUTCOMES, type ParticipationReport } from '../../services/participation';
 import { principalOf } from '../plugins/auth';

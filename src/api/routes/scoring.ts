@@ -2,7 +2,8 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ZPeriod, comparePeriods, lastFinishedPeriod } from '../../domain/periods';
+import { ZPeriod } from '../../domain/period-schema';
+import { comparePeriods, lastFinishedPeriod } from '../../domain/periods';
 import { actorOf, audit } from '../../services/audit';
 import { scoringWorkflowId } from '../../temporal/shared';
 import { principalOf } from '../plugins/auth';
