@@ -35,7 +35,7 @@ import { InvitationGateway } from '../src/temporal/invitations';
 import { INVITATION_WORKFLOW_TYPE, invitationWorkflowId, type InvitationInput } from '../src/temporal/shared';
 import { WORKFLOWS_PATH } from '../src/temporal/worker';
 import { devServerEnv } from '../test/helpers/temporal';
-import { createHarness, daysAgo, finished, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail } from '../test/workflows/harness';
+import { createHarness, daysAgo, finished, historyRuns, invitationOf, makePerson, receivedAt, sleepUntil, withoutEmail } from '../test/workflows/harness';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -46,16 +46,9 @@ const STEPS = (process.env.BENCH_SLEEPING_STEPS ?? '5000,20000').split(',').map(
 
 /** The events of every run of a workflow, first run first (continue-as-new links them). */
 async function runsOf(client: Client, workflowId: string): Promise<number[]> {
-  const counts: number[] = [];
-  let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.firstRunId ?? undefined;
-  while (runId) {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    const events = history.events ?? [];
-    counts.push(events.length);
-    if (process.env.BENCH_SHOW_EVENTS) console.log(`${workflowId} run ${counts.length}: ${events.map(eventName).join(' ')}`);
-    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-  }
-  return counts;
+  const runs = await historyRuns(client, workflowId);
+  if (process.env.BENCH_SHOW_EVENTS) runs.forEach((events, i) => console.log(`${workflowId} run ${i + 1}: ${events.map(eventName).join(' ')}`));
+  return runs.map((events) => events.length);
 }
 
 /** An event's type, short ("activityTaskScheduled"): the name of the attributes it carries. */

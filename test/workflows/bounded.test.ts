@@ -8,7 +8,7 @@ import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { addMoscowMonths } from '../../src/domain/dates';
 import { completedSignal, serviceEndedSignal } from '../../workflows/invitation-signals';
 import { MAX_RUN_EVENTS } from '../../workflows/invitation';
-import { daysAgo, eventually, finished, invitationOf, makePerson, moscowDaysAgo, receivedAt, sleepUntil, withoutEmail, useHarness, activationAt } from './harness';
+import { daysAgo, eventually, finished, historyRuns, invitationOf, makePerson, moscowDaysAgo, receivedAt, sleepUntil, withoutEmail, useHarness, activationAt } from './harness';
 
 const DAY = 86_400_000;
 const h = useHarness();
@@ -117,14 +117,7 @@ test('hundreds of signals over many half-year rounds: every run stays small, and
     expect(h.fake.delivered).toHaveLength(2); // one e-mail per round, none from the extra runs
 
     // Every run of the chain, from the first, following each continue-as-new.
-    const runs: number[] = [];
-    let runId: string | undefined = (await handle.describe()).raw.workflowExecutionInfo?.firstRunId ?? undefined;
-    while (runId) {
-      const events = (await h.env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events!;
-      runs.push(events.length);
-
-      runId = events.at(-1)!.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-    }
+    const runs = (await historyRuns(h.env.client, workflowId)).map((events) => events.length);
     expect(runs.length).toBeGreaterThan(2); // the rounds, plus runs continued within a round
     // A run continues as new at the first workflow task past the mark: at most one burst later.
     for (const length of runs) expect(length).toBeLessThanOrEqual(MAX_RUN_EVENTS + 60);

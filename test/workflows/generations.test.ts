@@ -4,27 +4,18 @@
  * as local activities; an invitation already running as the first keeps that type and its
  * task-queue activities through every later round.
  */
-import type { temporal } from '@temporalio/proto';
 import { addMoscowMonths } from '../../src/domain/dates';
 import { INVITATION_WORKFLOW_TYPE, type InvitationInput } from '../../src/temporal/shared';
 import { completedSignal } from '../../workflows/invitation-signals';
-import { activationAt, daysAgo, finished, invitationOf, makePerson, receivedAt, sleepUntil, useHarness, withoutEmail } from './harness';
+import { activationAt, daysAgo, finished, historyRuns, invitationOf, makePerson, receivedAt, sleepUntil, useHarness, withoutEmail, type HistoryEvent } from './harness';
 
 const DAY = 86_400_000;
 const h = useHarness();
 
-type Event = temporal.api.history.v1.IHistoryEvent;
+type Event = HistoryEvent;
 
 async function runs(workflowId: string): Promise<{ type: string; events: Event[] }[]> {
-  const client = h.env.client.workflow;
-  const out: { type: string; events: Event[] }[] = [];
-  let runId: string | undefined = (await client.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.firstRunId ?? undefined;
-  while (runId) {
-    const events = (await client.getHandle(workflowId, runId).fetchHistory()).events ?? [];
-    out.push({ type: events[0].workflowExecutionStartedEventAttributes!.workflowType!.name!, events });
-    runId = events.at(-1)!.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-  }
-  return out;
+  return (await historyRuns(h.env.client, workflowId)).map((events) => ({ type: events[0].workflowExecutionStartedEventAttributes!.workflowType!.name!, events }));
 }
 
 const activityTasks = (events: Event[]) => events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);

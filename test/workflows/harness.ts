@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
@@ -210,4 +211,18 @@ export async function finished(h: Harness, workflowId: string, timeoutMs = 20_00
   const handle = client.workflow.getHandle(workflowId);
   await eventually(async () => (await handle.describe()).status.name !== 'RUNNING', timeoutMs);
   return handle.result();
+}
+
+export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** The events of every run of a workflow, first run first, following each continue-as-new. */
+export async function historyRuns(client: Client, workflowId: string): Promise<HistoryEvent[][]> {
+  const runs: HistoryEvent[][] = [];
+  let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.firstRunId ?? undefined;
+  while (runId) {
+    const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    runs.push(events);
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return runs;
 }
