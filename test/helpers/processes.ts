@@ -28,9 +28,13 @@ export async function startTemporalServer(port: number, dbFile: string): Promise
 }
 
 /** Runs `tsx <script> [args]` from the repository root with `env` over the test's environment. */
+/**
+ * Runs one of the product's entry points under tsx. PRODUCT_NODE_ARGS adds Node options to it
+ * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the API and worker a bench spawns).
+ */
 export function spawnProduct(script: 'src/start.ts' | 'src/main.ts', args: string[], env: Record<string, string>): Proc {
   const log: string[] = [];
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const proc = spawn(process.execPath, [...(process.env.PRODUCT_NODE_ARGS ? process.env.PRODUCT_NODE_ARGS.split(' ') : []), '--import', 'tsx', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   proc.stdout!.on('data', (d: Buffer) => log.push(d.toString()));
   proc.stderr!.on('data', (d: Buffer) => log.push(d.toString()));
   return { proc, log };
