@@ -92,7 +92,7 @@ export function createServices(config: Config, deps: { db: Db; client: Client; l
     mailer: overrides.mailer ?? mailerFromConfig(config, db, log),
     portalNotifier: config.portalNotify ? new PortalNotifier(config.portalNotify) : null,
     invitations,
-    receipts: new ReceiptService({ db, secrets, invitations, log, organizationCacheMs: config.organizationCacheMs, ...(overrides.now && { now: overrides.now }) }),
+    receipts: new ReceiptService({ db, secrets, invitations, log, ...(overrides.now && { now: overrides.now }) }),
     questionnaires: new QuestionnaireService({ db, invitations, log, metrics }),
     reports,
     comments: new CommentService({ db, access: reports, minResponses: config.reportMinResponses }),

@@ -38,7 +38,6 @@ export const ZEnv = z.object({
   PORTAL_NOTIFY_URL: z.string().url().optional(),
   PORTAL_NOTIFY_SECRET: z.string().min(1).optional(),
   API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(5),
-  ORGANIZATION_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
   REPORT_MIN_RESPONSES: z.coerce.number().int().min(1).default(5),
   SCORING_PROVISIONAL_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
@@ -101,11 +100,6 @@ export interface Config {
   portalNotify: PortalNotifyConfig | null;
   /** How long an API-key look-up is trusted (0: not cached); a revoked key stops within it. */
   apiKeyCacheMs: number;
-  /**
-   * How long ingestion trusts an organisation's look-up (0: not cached); a deactivation or a
-   * change of the types a region takes part with reaches a process within it.
-   */
-  organizationCacheMs: number;
   /** Below this many responses a row's satisfaction is suppressed (DESIGN §6, small numbers). */
   reportMinResponses: number;
   /** How often the current quarter's provisional values are refreshed. */
@@ -186,7 +180,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     portalRateLimitPerMinute: e.PORTAL_RATE_LIMIT_PER_MINUTE,
     portalNotify: portalNotifyConfig(e),
     apiKeyCacheMs: e.API_KEY_CACHE_SECONDS * 1000,
-    organizationCacheMs: e.ORGANIZATION_CACHE_SECONDS * 1000,
     reportMinResponses: e.REPORT_MIN_RESPONSES,
     provisionalIntervalMinutes: e.SCORING_PROVISIONAL_INTERVAL_MINUTES,
     metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, temporalPort: e.TEMPORAL_METRICS_PORT },

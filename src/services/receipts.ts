@@ -44,8 +44,6 @@ export interface ReceiptServiceDeps {
   invitations: InvitationGateway;
   log: { warn(obj: object, msg: string): void };
   now?: () => Date;
-  /** How long an organisation's look-up is trusted (ORGANIZATION_CACHE_SECONDS; 0 or absent: not cached). */
-  organizationCacheMs?: number;
 }
 
 type StoredReceipt = Prisma.ReceiptGetPayload<{ include: typeof RECEIPT_VIEW_INCLUDE }>;
@@ -79,12 +77,8 @@ const CONFLICT: IngestOutcome = {
   errors: [{ path: 'externalId', code: 'external_id_conflict', message: 'already used for a different receipt' }],
 };
 
-/** Organisations a process remembers at most (the national register is about 150,000). */
-const ORGANIZATION_CACHE_ENTRIES = 200_000;
-
 export class ReceiptService {
   private readonly now: () => Date;
-  private readonly organizationCache = new Map<string, { org: Organization; fetchedAt: number }>();
 
   constructor(private readonly deps: ReceiptServiceDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -182,39 +176,14 @@ export class ReceiptService {
     return outcomes;
   }
 
-  /**
-   * The organisations with these codes, by code: those looked up within the cache period
-   * from memory, the others in one query. An unknown code is asked again every time.
-   */
+  /** The organisations with these codes, by code, in one query. */
   private async organizations(codes: string[]): Promise<Map<string, Organization>> {
-    const ttl = this.deps.organizationCacheMs ?? 0;
-    const now = Date.now();
-    const found = new Map<string, Organization>();
-    const missing: string[] = [];
-    for (const code of codes) {
-      const entry = ttl > 0 ? this.organizationCache.get(code) : undefined;
-      if (entry && now - entry.fetchedAt < ttl) found.set(code, entry.org);
-      else missing.push(code);
-    }
-    if (missing.length === 0) return found;
-    for (const org of await this.lookUpOrganizations(missing)) {
-      found.set(org.code, org);
-      if (ttl === 0) continue;
-      this.organizationCache.delete(org.code);
-      this.organizationCache.set(org.code, { org, fetchedAt: now });
-      if (this.organizationCache.size > ORGANIZATION_CACHE_ENTRIES) this.organizationCache.delete(this.organizationCache.keys().next().value!);
-    }
-    return found;
-  }
-
-  /** Organisations by code, with their sector and whether their region takes part with their type, in one query. */
-  private async lookUpOrganizations(codes: string[]): Promise<Organization[]> {
     const rows = await this.deps.db.$queryRaw<(Omit<Organization, 'type'> & { sector: string })[]>`
       SELECT o.id::text AS id, o.code, o.region_code AS "regionCode", o.type_code AS "typeCode", o.deactivated_at AS "deactivatedAt", t.sector,
              EXISTS (SELECT 1 FROM region_organization_type r WHERE r.region_code = o.region_code AND r.type_code = o.type_code) AS "takesPart"
       FROM organization o JOIN organization_type t ON t.code = o.type_code
       WHERE o.code = ANY(${codes}::text[])`;
-    return rows.map(({ sector, ...o }) => ({ ...o, type: { sector } }));
+    return new Map(rows.map(({ sector, ...o }) => [o.code, { ...o, type: { sector } }]));
   }
 
   /** Why a valid receipt for this organisation is refused, if it is. */

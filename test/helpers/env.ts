@@ -4,5 +4,3 @@ process.env.NODE_ENV ??= 'test';
 process.env.LOG_LEVEL ??= 'silent';
 // Key look-ups uncached, so a test sees a revocation at once; test/api/key-cache.test.ts covers the cache.
 process.env.API_KEY_CACHE_SECONDS ??= '0';
-// Organisations uncached, so a test sees a deactivation at once; test/api/organization-cache.test.ts covers the cache.
-process.env.ORGANIZATION_CACHE_SECONDS ??= '0';
