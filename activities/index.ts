@@ -8,8 +8,8 @@ import type { Db } from '../src/db/client';
 import type { Metrics } from '../src/metrics';
 import { Prisma } from '../src/generated/prisma/client';
 import { renderInvitationEmail } from '../src/mail/templates';
-import { PermanentMailError, TransientMailError, type Mailer } from '../src/mail/mailer';
-import { PermanentPortalError, TransientPortalError, type PortalNotifier } from '../src/portal/notify';
+import { PermanentSendError, TransientSendError, type Mailer } from '../src/mail/mailer';
+import type { PortalNotifier } from '../src/portal/notify';
 import { Secrets, tokenHash } from '../src/security';
 import { closeInvitationRow } from '../src/services/invitation-closing';
 import type { CloseReasonValue } from '../src/temporal/shared';
@@ -216,8 +216,8 @@ export function createActivities({ db, mailer, secrets, publicBaseUrl, log: base
     const message = err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error';
     await db.notification.update({ where: { id: notificationId }, data: { lastError: message.slice(0, 500) } });
     log.warn({ notificationId, error: message }, `${NOTICE[channel]} not sent`);
-    if (err instanceof PermanentMailError || err instanceof PermanentPortalError) throw ApplicationFailure.nonRetryable(message, err.name);
-    if (err instanceof TransientMailError || err instanceof TransientPortalError) {
+    if (err instanceof PermanentSendError) throw ApplicationFailure.nonRetryable(message, err.name);
+    if (err instanceof TransientSendError) {
       // The provider or portal said when to come back (Retry-After): the next attempt waits that
       // long. The same figure rides in the details, where a workflow can read it (a local
       // activity's retry is the workflow's own: the failure it gets carries no nextRetryDelay).

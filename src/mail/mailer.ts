@@ -21,20 +21,30 @@ export interface Mailer {
   send(message: EmailMessage): Promise<SendResult>;
 }
 
-/** A failure that retrying cannot fix (the provider rejected the message itself). */
-export class PermanentMailError extends Error {
-  override name = 'PermanentMailError';
+/** A send that retrying cannot fix, on any channel (the receiver refused the notice itself). */
+export class PermanentSendError extends Error {
+  override name = 'PermanentSendError';
 }
 
-/** A failure worth retrying (network, rate limit, provider outage). */
-export class TransientMailError extends Error {
-  override name = 'TransientMailError';
+/** A send worth retrying, on any channel (network, rate limit, outage). */
+export class TransientSendError extends Error {
+  override name = 'TransientSendError';
 
   constructor(
     message: string,
-    /** How long the provider asked us to wait (its Retry-After), when it said. */
+    /** How long the receiver asked us to wait (its Retry-After), when it said. */
     readonly retryAfterMs?: number,
   ) {
     super(message);
   }
+}
+
+/** A failure that retrying cannot fix (the provider rejected the message itself). */
+export class PermanentMailError extends PermanentSendError {
+  override name = 'PermanentMailError';
+}
+
+/** A failure worth retrying (network, rate limit, provider outage). */
+export class TransientMailError extends TransientSendError {
+  override name = 'TransientMailError';
 }

@@ -13,6 +13,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { retryAfterMs } from '../mail/resend-mailer';
+import { PermanentSendError, TransientSendError } from '../mail/mailer';
 
 export const SIGNATURE_HEADER = 'X-Feedback-Signature';
 /** How far a signature's timestamp may be from the receiver's clock (docs/portal.md). */
@@ -36,21 +37,13 @@ export interface PortalNotice {
 }
 
 /** A failure that retrying cannot fix: the portal refused the notice itself (4xx but 408 and 429). */
-export class PermanentPortalError extends Error {
+export class PermanentPortalError extends PermanentSendError {
   override name = 'PermanentPortalError';
 }
 
 /** A failure worth retrying until the deadline: 5xx, 408, 429, timeouts, network failures. */
-export class TransientPortalError extends Error {
+export class TransientPortalError extends TransientSendError {
   override name = 'TransientPortalError';
-
-  constructor(
-    message: string,
-    /** How long the portal asked us to wait (its Retry-After), when it said. */
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
 }
 
 /** The header value for a body sent at `t` (unix seconds). */
